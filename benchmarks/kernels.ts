@@ -1,0 +1,101 @@
+// pnpm bench:kernels — stock tfjs kernels on 'native' vs tfjs's 'wasm' and 'cpu' backends, side by side in one
+// process: medians after warm-up, ratios, GFLOP/s against the FMA peak measured in the same run. Writes
+// benchmarks/results/kernels-cpu.md. Options: --only <substring> to run a subset, --backends native,wasm,cpu.
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
+
+import {writeFileSync} from 'node:fs';
+import {dirname, join} from 'node:path';
+import {fileURLToPath} from 'node:url';
+import {parseArgs} from 'node:util';
+
+import {nativeAddon} from '@ibotjs/tfjs-backend-native';
+import * as tf from '@tensorflow/tfjs-core';
+
+import {type BenchCase, timeCase, type Timing, useBackend} from './lib/harness.js';
+import {describeMachine} from './lib/machine.js';
+import {measureFmaPeak} from './lib/peak.js';
+
+const {values: args} = parseArgs({
+  options: {only: {type: 'string'}, backends: {type: 'string', default: 'native,wasm,cpu'}, out: {type: 'string'}},
+});
+const backends = args.backends!.split(',');
+const here = dirname(fileURLToPath(import.meta.url));
+
+const mm = (m: number, k: number, n: number) => 2 * m * k * n;
+const cases: BenchCase[] = [
+  {name: 'BatchMatMul 512x512x512', inputs: [{shape: [512, 512]}, {shape: [512, 512]}],
+   run: (a, b) => tf.matMul(a!, b!), flops: mm(512, 512, 512)},
+  {name: 'BatchMatMul [64·197,384]x[384,1152] (qkv)', inputs: [{shape: [64 * 197, 384]}, {shape: [384, 1152]}],
+   run: (a, b) => tf.matMul(a!, b!), flops: mm(64 * 197, 384, 1152)},
+  {name: 'BatchMatMul [384,197,64]x[384,64,197] (QKᵀ per head)',
+   inputs: [{shape: [384, 197, 64]}, {shape: [384, 64, 197]}], run: (a, b) => tf.matMul(a!, b!),
+   flops: 384 * mm(197, 64, 197)},
+  {name: 'BatchMatMul [384,197,197]x[384,197,64] (PV per head)',
+   inputs: [{shape: [384, 197, 197]}, {shape: [384, 197, 64]}], run: (a, b) => tf.matMul(a!, b!),
+   flops: 384 * mm(197, 197, 64)},
+  {name: 'Softmax [64,6,197,197]', inputs: [{shape: [64, 6, 197, 197]}], run: (x) => tf.softmax(x!),
+   bytes: 2 * 4 * 64 * 6 * 197 * 197},
+  {name: 'Add [64,197,384] + [384]', inputs: [{shape: [64, 197, 384]}, {shape: [384]}], run: (a, b) => tf.add(a!, b!),
+   bytes: 2 * 4 * 64 * 197 * 384},
+  {name: 'Mul [64,197,384] * [64,197,1]', inputs: [{shape: [64, 197, 384]}, {shape: [64, 197, 1]}],
+   run: (a, b) => tf.mul(a!, b!), bytes: 2 * 4 * 64 * 197 * 384},
+  {name: 'Sum [64·197,384] over the last axis', inputs: [{shape: [64 * 197, 384]}], run: (x) => tf.sum(x!, -1),
+   bytes: 4 * 64 * 197 * 384},
+  {name: 'Transpose [64,197,6,64] perm [0,2,1,3]', inputs: [{shape: [64, 197, 6, 64]}],
+   run: (x) => tf.transpose(x!, [0, 2, 1, 3]), bytes: 2 * 4 * 64 * 197 * 384},
+].filter((c) => !args.only || c.name.includes(args.only));
+
+const threads = nativeAddon().info().cpu.threads;
+const peak = measureFmaPeak(threads);
+console.log(describeMachine());
+console.log(`FP32 FMA peak: ${peak.perCoreGflops.toFixed(0)} GFLOP/s per core, ${peak.allCoresGflops.toFixed(0)} on ` +
+            `${threads} threads (${peak.how})\n`);
+
+const results = new Map<string, Map<string, Timing>>();
+for (const backend of backends) {
+  await useBackend(backend);
+  for (const c of cases) {
+    // tfjs cpu takes ~1 GFLOP/s: one timed run after one warm-up is all the large GEMMs can afford.
+    const slow = backend === 'cpu' && (c.flops ?? 0) > 1e9;
+    const t = timeCase(c, () => {}, undefined, slow ? {warmup: 1, minIters: 1, budgetMs: 0} : {});
+    if (!results.has(c.name)) results.set(c.name, new Map());
+    results.get(c.name)!.set(backend, t);
+    console.log(`  ${backend.padEnd(6)} ${c.name}: ${t.medianMs.toFixed(2)} ms (median of ${t.iters})`);
+  }
+}
+
+const fmt = (ms?: number) => (ms === undefined ? '—' : ms >= 100 ? ms.toFixed(0) : ms.toFixed(2));
+const ratio = (a?: number, b?: number) => (a && b ? `${(b / a).toFixed(1)}×` : '—');
+const header = ['kernel', ...backends.map((b) => `${b} ms`), 'native vs wasm', 'native vs cpu', 'native GFLOP/s',
+                '% of FMA peak'];
+const rows = cases.map((c) => {
+  const r = results.get(c.name)!;
+  const n = r.get('native')?.medianMs;
+  const gflops = c.flops && n ? c.flops / n / 1e6 : undefined;
+  return [c.name, ...backends.map((b) => fmt(r.get(b)?.medianMs)), ratio(n, r.get('wasm')?.medianMs),
+          ratio(n, r.get('cpu')?.medianMs), gflops ? gflops.toFixed(0) : '—',
+          gflops ? `${(100 * gflops / peak.allCoresGflops).toFixed(0)} %` : '—'];
+});
+const table = [header, header.map(() => '---'), ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
+console.log(`\n${table}`);
+
+const md = `# Stock kernels on the CPU: native vs tfjs wasm and cpu
+
+Produced by \`pnpm bench:kernels\` (benchmarks/kernels.ts): each kernel through the same tfjs op on each backend in one
+process, inputs made on that backend, ${2} warm-up runs, then the median of repeated runs (at least 3, up to a 2 s budget;
+tfjs cpu's large GEMMs get one warm-up and one timed run). Ratios are time(other) / time(native).
+
+Machine:
+\`\`\`
+${describeMachine()}
+\`\`\`
+
+FP32 FMA peak measured in the same run: **${peak.perCoreGflops.toFixed(0)} GFLOP/s per core, ${peak.allCoresGflops.toFixed(0)} GFLOP/s
+on ${threads} threads** — ${peak.how}. "% of FMA peak" divides native GFLOP/s by the all-threads figure.
+
+${table}
+`;
+const out = args.out ?? join(here, 'results', 'kernels-cpu.md');
+writeFileSync(out, md);
+console.log(`\nwritten to ${out}`);
