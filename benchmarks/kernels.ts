@@ -10,9 +10,8 @@ import {fileURLToPath} from 'node:url';
 import {parseArgs} from 'node:util';
 
 import {nativeAddon} from '@ibotjs/tfjs-backend-native';
-import * as tf from '@tensorflow/tfjs-core';
-
-import {type BenchCase, timeCase, type Timing, useBackend} from './lib/harness.js';
+import {timeCase, type Timing, useBackend} from './lib/harness.js';
+import {loadKernelCases} from './lib/kernel_cases.js';
 import {describeMachine} from './lib/machine.js';
 import {measureFmaPeak} from './lib/peak.js';
 
@@ -22,29 +21,7 @@ const {values: args} = parseArgs({
 const backends = args.backends!.split(',');
 const here = dirname(fileURLToPath(import.meta.url));
 
-const mm = (m: number, k: number, n: number) => 2 * m * k * n;
-const cases: BenchCase[] = [
-  {name: 'BatchMatMul 512x512x512', inputs: [{shape: [512, 512]}, {shape: [512, 512]}],
-   run: (a, b) => tf.matMul(a!, b!), flops: mm(512, 512, 512)},
-  {name: 'BatchMatMul [64·197,384]x[384,1152] (qkv)', inputs: [{shape: [64 * 197, 384]}, {shape: [384, 1152]}],
-   run: (a, b) => tf.matMul(a!, b!), flops: mm(64 * 197, 384, 1152)},
-  {name: 'BatchMatMul [384,197,64]x[384,64,197] (QKᵀ per head)',
-   inputs: [{shape: [384, 197, 64]}, {shape: [384, 64, 197]}], run: (a, b) => tf.matMul(a!, b!),
-   flops: 384 * mm(197, 64, 197)},
-  {name: 'BatchMatMul [384,197,197]x[384,197,64] (PV per head)',
-   inputs: [{shape: [384, 197, 197]}, {shape: [384, 197, 64]}], run: (a, b) => tf.matMul(a!, b!),
-   flops: 384 * mm(197, 197, 64)},
-  {name: 'Softmax [64,6,197,197]', inputs: [{shape: [64, 6, 197, 197]}], run: (x) => tf.softmax(x!),
-   bytes: 2 * 4 * 64 * 6 * 197 * 197},
-  {name: 'Add [64,197,384] + [384]', inputs: [{shape: [64, 197, 384]}, {shape: [384]}], run: (a, b) => tf.add(a!, b!),
-   bytes: 2 * 4 * 64 * 197 * 384},
-  {name: 'Mul [64,197,384] * [64,197,1]', inputs: [{shape: [64, 197, 384]}, {shape: [64, 197, 1]}],
-   run: (a, b) => tf.mul(a!, b!), bytes: 2 * 4 * 64 * 197 * 384},
-  {name: 'Sum [64·197,384] over the last axis', inputs: [{shape: [64 * 197, 384]}], run: (x) => tf.sum(x!, -1),
-   bytes: 4 * 64 * 197 * 384},
-  {name: 'Transpose [64,197,6,64] perm [0,2,1,3]', inputs: [{shape: [64, 197, 6, 64]}],
-   run: (x) => tf.transpose(x!, [0, 2, 1, 3]), bytes: 2 * 4 * 64 * 197 * 384},
-].filter((c) => !args.only || c.name.includes(args.only));
+const cases = loadKernelCases(args.only);
 
 const threads = nativeAddon().info().cpu.threads;
 const peak = measureFmaPeak(threads);

@@ -1,0 +1,44 @@
+// Bundles the GPU-session programs into .gpu/ so they run with a bare Node binary (no node_modules on the GPU machine):
+//   parity.mjs      every kernel parity test file, run on 'cuda' through ava_shim.ts (same files as `pnpm test`)
+//   kernels_gpu.mjs the stock-kernel benchmark on 'cuda'
+import {build} from 'esbuild';
+import {readdirSync} from 'node:fs';
+import {dirname, join, relative} from 'node:path';
+import {fileURLToPath} from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const top = join(here, '..', '..');
+const outDir = join(top, '.gpu');
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  conditions: ['source'],
+  logLevel: 'warning',
+  // tfjs packages declare their kernel-registering modules side-effect free; registration IS the side effect we need.
+  ignoreAnnotations: true,
+  alias: {ava: join(here, 'ava_shim.ts')},
+  // CommonJS dependencies bundled into an ES module still call require() for Node built-ins.
+  banner: {js: "import {createRequire as __cr} from 'node:module'; const require = __cr(import.meta.url);"},
+};
+
+// The kernel-level tests: every *.test.ts under a package's kernels/ or gradients/ folder.
+const testFiles = readdirSync(join(top, 'packages'), {recursive: true})
+    .map((f) => join('packages', String(f)))
+    .filter((f) => /^packages\/[^/]+\/src\/(kernels|gradients)\/.*\.test\.ts$/.test(f))
+    .sort();
+const entry = [
+  `import {runAll, setCurrentFile} from ${JSON.stringify(join(here, 'ava_shim.ts'))};`,
+  ...testFiles.map((f) => `setCurrentFile(${JSON.stringify(f)}); await import(${JSON.stringify(join(top, f))});`),
+  'const filter = process.argv[2] ? new RegExp(process.argv[2]) : undefined;',
+  'const {passed, failed} = await runAll(filter);',
+  "console.log(`cuda parity: ${passed} passed, ${failed} failed`);",
+  'process.exitCode = failed ? 1 : 0;',
+].join('\n');
+await build({...common, stdin: {contents: entry, resolveDir: top, sourcefile: 'parity_entry.ts', loader: 'ts'},
+             outfile: join(outDir, 'parity.mjs')});
+await build({...common, entryPoints: [join(here, 'kernels_gpu.ts')], outfile: join(outDir, 'kernels_gpu.mjs')});
+console.log(`bundled ${testFiles.length} test files into ${relative(top, join(outDir, 'parity.mjs'))}; ` +
+            `kernels_gpu.mjs`);

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Prepares .gpu/ (git-ignored) for a GPU machine that has no Node, no npm and no network: a stripped Node binary, the
+# addon built for Hopper (sm_90, sm_90a), bundled test/benchmark programs, and the standalone CUDA checks. Then, on
+# the GPU machine, from the repository root: `bash benchmarks/gpu/run.sh`.
+set -euo pipefail
+top=$(git rev-parse --show-toplevel)
+cd "$top"
+mkdir -p .gpu
+
+if [[ ! -s .gpu/node.xz ]]; then
+  tmp=$(mktemp)
+  strip -o "$tmp" "$(command -v node)"
+  xz -T2 -9 -c "$tmp" > .gpu/node.xz.part && mv .gpu/node.xz.part .gpu/node.xz
+  rm -f "$tmp"
+fi
+
+(cd native && IBOT_REQUIRE_CUDA=1 IBOT_CUDA_ARCHITECTURES="90-real;90a-real" npx cmake-js compile -O build-gpu >/dev/null)
+cp native/build-gpu/Release/ibotjs_native.node .gpu/
+
+node packages/tfjs-backend-native/scripts/bundle-tfjs-gradients.mjs
+node benchmarks/gpu/bundle.mjs
+
+if [[ -f native/test/cuda/build.sh ]]; then
+  IBOT_CUDA_ARCHITECTURES="90a-real" bash native/test/cuda/build.sh .gpu
+fi
+du -sh .gpu/* | sed 's/^/  /'
+echo "ready: carry .gpu and run 'bash benchmarks/gpu/run.sh' on the GPU machine"

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The one command for the GPU machine, run from the repository root with .gpu/ present (benchmarks/gpu/prepare.sh).
+# Correctness first (every kernel parity test on 'cuda' against tfjs cpu, the standalone GEMM check), then speed (the
+# stock-kernel benchmark on 'cuda' and the same cases in PyTorch). Everything lands in $OUT (default /tmp/ibotjs-gpu):
+# run.log, kernels-cuda.json, kernels-torch.json, kernels-gpu.md.
+set -uo pipefail
+out=${OUT:-/tmp/ibotjs-gpu}
+mkdir -p "$out"
+exec > >(tee "$out/run.log") 2>&1
+
+xz -dc .gpu/node.xz > /tmp/node && chmod +x /tmp/node && export PATH=/tmp:$PATH
+export IBOT_NATIVE_BINARY=$PWD/.gpu/ibotjs_native.node IBOT_QUIET_FALLBACK=1
+
+machine=$( {
+  nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
+  echo "node $(node --version); $(python3 -c 'import torch; print("torch", torch.__version__, "CUDA", torch.version.cuda)' 2>/dev/null)"
+} )
+echo "$machine"
+node -e "import('@ibotjs/tfjs-backend-native').catch(()=>0)" 2>/dev/null
+
+status=0
+echo "== 1. kernel parity on cuda (the same test files as pnpm test, through benchmarks/gpu/ava_shim.ts)"
+IBOT_TEST_BACKEND=cuda timeout 300 node .gpu/parity.mjs || status=1
+
+if [[ -x .gpu/gemm_check ]]; then
+  echo "== 2. standalone GEMM check (cuda::gemm vs a float64 CPU reference, then timings)"
+  timeout 180 .gpu/gemm_check || status=1
+fi
+
+echo "== 3. stock-kernel benchmark: cuda, then PyTorch on the same cases"
+timeout 180 node .gpu/kernels_gpu.mjs --json "$out/kernels-cuda.json" || status=1
+PYTHONUNBUFFERED=1 timeout 180 python3 benchmarks/gpu/torch_kernels.py --json "$out/kernels-torch.json" || status=1
+node benchmarks/gpu/report.mjs "$out/kernels-cuda.json" "$out/kernels-torch.json" "$out/kernels-gpu.md" \
+  "Machine: $machine" || status=1
+echo "gpu run finished with status $status"
+exit $status
