@@ -41,7 +41,7 @@ function median(xs: number[]): number {
 }
 
 function makeInputs(inputs: BenchInput[]): tf.Tensor[] {
-  return inputs.map((i) => (i.dtype === 'int32' ? tf.randUniform(i.shape, 0, 10, 'int32') :
+  return inputs.map((i) => (i.dtype === 'int32' ? tf.randomUniformInt(i.shape, 0, 10) :
                                                    tf.randomUniform(i.shape, -1, 1, 'float32', 7)));
 }
 

@@ -8,7 +8,7 @@ import test from 'ava';
 const here = dirname(fileURLToPath(import.meta.url));
 
 test('vectorisable exp/log/erf/tanh/sigmoid stay within a few ulp of libm', (t) => {
-  const out = execFileSync(join(here, 'run-vec-math-accuracy.sh'), {encoding: 'utf8'});
+  const out = execFileSync(join(here, '..', 'native', 'test', 'run-vec-math-accuracy.sh'), {encoding: 'utf8'});
   t.log(out.trim());
   t.regex(out, /vec_math: all within bounds/);
 });
