@@ -69,7 +69,8 @@ const keepImportMetaUrl = {
   setup(b) {
     b.onLoad({filter: /[\\/]packages[\\/].*\.ts$/}, (args) => {
       const text = readFileSync(args.path, 'utf8');
-      return {contents: text.replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href)), loader: 'ts'};
+      const url = JSON.stringify(pathToFileURL(args.path).href);
+      return {contents: text.replaceAll('import.meta.url', url), loader: 'ts'};
     });
   },
 };
@@ -125,7 +126,8 @@ suite.configure(opts.backend, opts.runExcluded);
 await suite.loadTests();
 const runtime = suite.describeRuntime();
 if (!runtime.backends.includes(opts.backend)) {
-  console.error(`conformance: backend '${opts.backend}' is not registered (registered: ${runtime.backends.join(', ')})`);
+  console.error(`conformance: backend '${opts.backend}' is not registered ` +
+                `(registered: ${runtime.backends.join(', ')})`);
   process.exit(1);
 }
 
@@ -160,7 +162,8 @@ env.addReporter({
     // Errors in beforeAll/afterAll hooks fail no spec but must not pass silently.
     if (result.failedExpectations?.length) {
       suiteErrors.push(result);
-      console.log(`FAIL (suite) ${result.fullName}\n     ${result.failedExpectations.map((f) => f.message).join('\n     ')}`);
+      const msgs = result.failedExpectations.map((f) => f.message);
+      console.log(`FAIL (suite) ${result.fullName}\n     ${msgs.join('\n     ')}`);
     }
   },
   jasmineDone(result) {
@@ -169,7 +172,8 @@ env.addReporter({
     if (result.failedExpectations?.length) {
       for (const f of result.failedExpectations) console.log(`FAIL (global) ${f.message}`);
     }
-    const unused = opts.runExcluded || opts.grep ? [] : suite.EXCLUSIONS.filter((e) => !usedExclusions.has(e.spec));
+    const unused = opts.runExcluded || opts.grep ? [] :
+        suite.EXCLUSIONS.filter((e) => !usedExclusions.has(e.spec));
     for (const e of unused) console.log(`warning: exclusion '${e.spec}' matches no spec (remove it?)`);
     const failed = counts.failed + suiteErrors.length + (result.failedExpectations?.length ?? 0);
     console.log(`tfjs-core ${runtime.version} op tests on '${opts.backend}': ${seconds} s ` +
