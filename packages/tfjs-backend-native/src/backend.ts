@@ -226,15 +226,19 @@ export class NativeBackend extends KernelBackend {
                    'running the tfjs cpu kernel through a copy (warned once per kernel)');
     }
     const cpu = this.cpuBackend ??= this.makeCpuBackend();
-    const cpuInputs: NamedTensorInfoMap = {};
     const made: TensorInfo[] = [];
+    const convert = (t: TensorInfo): TensorInfo => {
+      const c = this.toCpu(cpu, t);
+      made.push(c);
+      return c;
+    };
     try {
-      for (const [name, t] of Object.entries(inputs)) {
-        if (t == null) continue;
-        const c = this.toCpu(cpu, t);
-        made.push(c);
-        cpuInputs[name] = c;
-      }
+      // Kernels over a list of tensors (Concat, Pack, AddN, Einsum, ...) get the inputs as an array, and a few take
+      // a named list (RaggedGather's paramsNestedSplits): keep both shapes, as the cpu kernels index them so.
+      const convertAny = (t: TensorInfo | TensorInfo[]) => Array.isArray(t) ? t.map(convert) : convert(t);
+      const cpuInputs = (Array.isArray(inputs) ? convertAny(inputs as TensorInfo[]) :
+          Object.fromEntries(Object.entries(inputs).filter(([, t]) => t != null)
+                                 .map(([name, t]) => [name, convertAny(t as TensorInfo)]))) as NamedTensorInfoMap;
       const result = kernel.kernelFunc({inputs: cpuInputs, attrs: attrs ?? {}, backend: cpu});
       const outs = Array.isArray(result) ? result : [result];
       const converted = outs.map((o) => {
@@ -254,7 +258,16 @@ export class NativeBackend extends KernelBackend {
     return cpu;
   }
 
+  /**
+   * A copy of t on the private cpu backend. It carries `rank` too: the engine hands kernels Tensors, and some cpu
+   * kernels read Tensor-only fields of their inputs (Dilation2DBackpropInput checks `dy.rank`).
+   */
   private toCpu(cpu: MathBackendCPU, t: TensorInfo): TensorInfo {
+    const info = this.toCpuInfo(cpu, t);
+    return Object.assign(info, {rank: t.shape.length});
+  }
+
+  private toCpuInfo(cpu: MathBackendCPU, t: TensorInfo): TensorInfo {
     const values = this.readSync(t.dataId);
     if (t.dtype !== 'complex64') return cpu.makeTensorInfo(t.shape, t.dtype, values);
     // The cpu backend keeps complex tensors as a pair of float32 tensors; build them through its Complex kernel.

@@ -2,6 +2,7 @@
 import {registerBackend} from '@tensorflow/tfjs-core';
 
 import {NativeBackend} from './backend.js';
+import {registerGradientOverrides} from './gradients/register_gradients.js';
 import {loadAddon} from './loader.js';
 import {registerAllKernels} from './register_all_kernels.js';
 
@@ -15,10 +16,20 @@ export function registerNativeBackends(): void {
   if (registered) return;
   registered = true;
   const {addon} = loadAddon();
-  registerBackend('native', () => new NativeBackend(addon, 'cpu'), NATIVE_PRIORITY);
+  // The gradient overrides: at import, so programs that use only 'cpu' or 'wasm' next to this package get them too,
+  // and again whenever a native backend is created, by which time the application's imports have run, so they win
+  // over a register_all_gradients imported after this package.
+  registerGradientOverrides();
+  registerBackend('native', () => {
+    registerGradientOverrides();
+    return new NativeBackend(addon, 'cpu');
+  }, NATIVE_PRIORITY);
   registerAllKernels('native');
   if (addon.info().cuda.available) {
-    registerBackend('cuda', () => new NativeBackend(addon, 'cuda'), CUDA_PRIORITY);
+    registerBackend('cuda', () => {
+      registerGradientOverrides();
+      return new NativeBackend(addon, 'cuda');
+    }, CUDA_PRIORITY);
     registerAllKernels('cuda');
   }
 }
