@@ -48,6 +48,8 @@ export class NativeBackend extends KernelBackend {
   private cpuBackend?: MathBackendCPU;
   private readonly fallbackCounts = new Map<string, number>();
   private readonly warned = new Set<string>();
+  /** Every native buffer this backend owns, so dispose() can free what tfjs never released (engine resets). */
+  private readonly live = new Set<NativeHandle>();
 
   /** The tfjs backend name: 'native' for the CPU device, 'cuda' for the GPU. */
   readonly name: 'native' | 'cuda';
@@ -106,6 +108,7 @@ export class NativeBackend extends KernelBackend {
           throw e;
         }
       }
+      this.live.add(handle);
       this.data.set(dataId, {dtype, refCount, handle});
     } else {
       const js = values ?? (dtype === 'string' ? [] : new Float32Array(size * 2));
@@ -145,7 +148,10 @@ export class NativeBackend extends KernelBackend {
     const d = this.data.get(dataId);
     d.refCount--;
     if (!force && d.refCount > 0) return false;
-    if (d.handle) this.addon.free(d.handle);
+    if (d.handle) {
+      this.addon.free(d.handle);
+      this.live.delete(d.handle);
+    }
     this.data.delete(dataId);
     return true;
   }
@@ -197,7 +203,9 @@ export class NativeBackend extends KernelBackend {
   }
 
   override dispose(): void {
-    // The engine disposes a backend when it is removed; tensors still registered with it are gone with it.
+    // The engine disposes a backend when it is reset or removed; tensors still registered with it go with it.
+    for (const h of this.live) this.addon.free(h);
+    this.live.clear();
     this.cpuBackend?.dispose();
   }
 

@@ -33,8 +33,11 @@ export const nativeKernels: readonly KernelSpec[] = [
 ];
 
 function hasJsOnlyInput(inputs: Record<string, unknown>): boolean {
-  for (const t of Object.values(inputs)) {
-    if (t != null && !isNativeDtype((t as TensorInfo).dtype)) return true;
+  for (const v of Object.values(inputs)) {
+    // Some kernels (Concat, Pack, AddN) take a list of tensors under one name.
+    for (const t of Array.isArray(v) ? v : [v]) {
+      if (t != null && !isNativeDtype((t as TensorInfo).dtype)) return true;
+    }
   }
   return false;
 }
