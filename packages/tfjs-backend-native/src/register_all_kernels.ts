@@ -12,6 +12,19 @@ import {multiplyConfig} from './kernels/Multiply.js';
 import {realDivConfig} from './kernels/RealDiv.js';
 import {subConfig} from './kernels/Sub.js';
 // ---- reduce ----
+import {allConfig} from './kernels/All.js';
+import {anyConfig} from './kernels/Any.js';
+import {argMaxConfig} from './kernels/ArgMax.js';
+import {argMinConfig} from './kernels/ArgMin.js';
+import {cumprodConfig} from './kernels/Cumprod.js';
+import {cumsumConfig} from './kernels/Cumsum.js';
+import {maxConfig} from './kernels/Max.js';
+import {meanConfig} from './kernels/Mean.js';
+import {minConfig} from './kernels/Min.js';
+import {prodConfig} from './kernels/Prod.js';
+import {softmaxConfig} from './kernels/Softmax.js';
+import {sumConfig} from './kernels/Sum.js';
+import {topKConfig} from './kernels/TopK.js';
 // ---- matmul ----
 // ---- layout ----
 import {identityConfig} from './kernels/Identity.js';
@@ -25,6 +38,19 @@ export const nativeKernels: readonly KernelSpec[] = [
   multiplyConfig,
   realDivConfig,
   // ---- reduce ----
+  allConfig,
+  anyConfig,
+  argMaxConfig,
+  argMinConfig,
+  cumprodConfig,
+  cumsumConfig,
+  maxConfig,
+  meanConfig,
+  minConfig,
+  prodConfig,
+  softmaxConfig,
+  sumConfig,
+  topKConfig,
   // ---- matmul ----
   // ---- layout ----
   identityConfig,
