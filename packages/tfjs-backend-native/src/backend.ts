@@ -226,7 +226,8 @@ export class NativeBackend extends KernelBackend {
                    'running the tfjs cpu kernel through a copy (warned once per kernel)');
     }
     const cpu = this.cpuBackend ??= this.makeCpuBackend();
-    const cpuInputs: NamedTensorInfoMap = {};
+    // Concat and Pack take an array of inputs: keep it an array so the cpu kernel can map over it.
+    const cpuInputs = (Array.isArray(inputs) ? [] : {}) as NamedTensorInfoMap;
     const made: TensorInfo[] = [];
     try {
       for (const [name, t] of Object.entries(inputs)) {
