@@ -385,8 +385,9 @@ Napi::Value ScatterNd(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// UnsortedSegmentSum(x, xShape, segmentIds, idsShape, numSegments, out, outShape): ids' shape is a prefix of x's;
-// out is float32 [numSegments, ...xShape[1:]] (tfjs cpu's result for every input dtype).
+// UnsortedSegmentSum(x, xShape, segmentIds, idsShape, numSegments, out, outShape): ids are [rows, ...t] where x is
+// [rows, ..., ...t] (tfjs masks x with the ids expanded to [rows, 1, ..., 1, ...t]); out is float32
+// [numSegments, ...xShape[1:]] (tfjs cpu's result for every input dtype).
 Napi::Value UnsortedSegmentSum(const Napi::CallbackInfo& info) {
   Args args(info, "UnsortedSegmentSum");
   args.expect_count(7);
@@ -398,17 +399,19 @@ Napi::Value UnsortedSegmentSum(const Napi::CallbackInfo& info) {
   args.check_dtype(ids, "segmentIds", {DType::kInt32});
   args.check_dtype(out, "out", {DType::kFloat32});
   if (out.storage == x.storage) args.fail("out must not share x's buffer");
-  bool prefix = ids.rank() >= 1 && ids.rank() <= x.rank();
-  for (int d = 0; prefix && d < ids.rank(); ++d) prefix = ids.shape[d] == x.shape[d];
-  if (!prefix) args.fail("segmentIds ", ids.describe(), " must have rank >= 1 and a prefix of x's shape ", x.describe());
+  const int k = ids.rank(), r = x.rank();
+  bool fits = k >= 1 && k <= r && ids.shape[0] == x.shape[0];
+  for (int d = 1; fits && d < k; ++d) fits = ids.shape[d] == x.shape[r - k + d];
+  if (!fits)
+    args.fail("segmentIds ", ids.describe(), " must be [rows, ...t] for x ", x.describe(), " of shape [rows, ..., ...t]");
   if (segments < 0) args.fail("numSegments must be >= 0, got ", segments);
   Shape expect = x.shape;
   expect[0] = segments;
   args.check_shape(out, "out", expect);
   SegmentDims s;
   s.rows = x.shape[0];
-  s.cols = product(ids.shape, 1, ids.shape.size());
-  s.inner = product(x.shape, ids.shape.size(), x.shape.size());
+  s.mid = product(x.shape, 1, r - k + 1);
+  s.cols = product(ids.shape, 1, k);
   s.segments = segments;
   IBOT_DISPATCH(x.device(), unsorted_segment_sum, x, ids, s, out);
   return info.Env().Undefined();

@@ -43,12 +43,13 @@ void scatter_add(const int32_t* idx, const T* upd, const NdIndexing& nd, T* out)
 template <typename X>
 inline float as_f32(X v) { return static_cast<float>(v); }
 
-// Per task: a column range [c0, c1) of the [segments, C] output, accumulated in double (tfjs sums float32 products in
-// JS doubles, so this rounds once, as tfjs does). `tag[c]` records which segment the column's non-finite inputs belong
-// to: -1 none yet, s one segment, -2 several or an ignored id (then every other segment gets NaN).
+// Per task: a column range [c0, c1) of the [segments, C] output (C = mid * cols), accumulated in double (tfjs sums the
+// float32 products in JS doubles, so this rounds once, as tfjs does). `tag[c]` records which segment the column's
+// non-finite inputs belong to: -1 none yet, s one segment, -2 several or an ignored id (then every other segment gets
+// NaN).
 template <typename X>
 void segment_sum_typed(const X* x, const int32_t* ids, const SegmentDims& sd, float* out) {
-  const int64_t C = sd.cols * sd.inner, S = sd.segments;
+  const int64_t C = sd.mid * sd.cols, S = sd.segments;
   // Column blocks small enough that the block's accumulators stay in cache; at least a cache line of columns.
   const int64_t block = std::min<int64_t>(C, std::max<int64_t>(16, (256 * 1024) / (8 * std::max<int64_t>(1, S))));
   const int64_t blocks = (C + block - 1) / block;
@@ -63,26 +64,23 @@ void segment_sum_typed(const X* x, const int32_t* ids, const SegmentDims& sd, fl
       for (int64_t r = 0; r < sd.rows; ++r) {
         const X* xr = x + r * C;
         const int32_t* idr = ids + r * sd.cols;
-        for (int64_t c = c0; c < c1;) {
-          const int64_t j = c / sd.inner, cend = std::min(c1, (j + 1) * sd.inner);
-          const int64_t s = idr[j];
+        auto add = [&](int64_t c, int64_t s) {
           const bool valid = s >= 0 && s < S;
-          double* a = acc.data() + (valid ? s : 0) * w;
+          const float v = as_f32(xr[c]);
+          if (valid) acc[s * w + c - c0] += v;
           if constexpr (std::is_floating_point_v<X>) {
-            for (; c < cend; ++c) {
-              const float v = xr[c];
-              if (valid) a[c - c0] += v;
-              if (!std::isfinite(v)) {
-                any_bad = true;
-                int64_t& t = tag[c - c0];
-                t = (valid && (t == -1 || t == s)) ? s : -2;
-              }
+            if (!std::isfinite(v)) {
+              any_bad = true;
+              int64_t& t = tag[c - c0];
+              t = (valid && (t == -1 || t == s)) ? s : -2;
             }
-          } else {
-            if (valid)
-              for (; c < cend; ++c) a[c - c0] += as_f32(xr[c]);
-            c = cend;
           }
+        };
+        if (sd.cols == 1) {  // rank-1 ids: one segment per row
+          const int64_t s = idr[0];
+          for (int64_t c = c0; c < c1; ++c) add(c, s);
+        } else {
+          for (int64_t c = c0; c < c1; ++c) add(c, idr[c % sd.cols]);
         }
       }
       const float nan = std::numeric_limits<float>::quiet_NaN();

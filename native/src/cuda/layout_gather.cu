@@ -79,10 +79,10 @@ __device__ inline float to_f32(X v) { return static_cast<float>(v); }
 template <typename X>
 __global__ void segment_sum_kernel(SegmentDims sd, int64_t n, const X* __restrict__ x, const int32_t* __restrict__ ids,
                                    float* __restrict__ out, int32_t* __restrict__ tag) {
-  const int64_t C = sd.cols * sd.inner;
+  const int64_t C = sd.mid * sd.cols;
   IBOT_GRID_STRIDE(e, n) {
     const int64_t r = e / C, c = e - r * C;
-    const int32_t s = ids[r * sd.cols + c / sd.inner];
+    const int32_t s = ids[r * sd.cols + c % sd.cols];
     const bool valid = s >= 0 && s < sd.segments;
     const float v = to_f32(x[e]);
     if (valid) atomicAdd(out + s * C + c, v);
@@ -96,7 +96,7 @@ __global__ void segment_sum_kernel(SegmentDims sd, int64_t n, const X* __restric
 
 // tfjs multiplies every row by its 0/1 mask: a non-finite input poisons (0 * inf = NaN) every segment it is not in.
 __global__ void segment_poison_kernel(SegmentDims sd, int64_t n, const int32_t* __restrict__ tag, float* __restrict__ out) {
-  const int64_t C = sd.cols * sd.inner;
+  const int64_t C = sd.mid * sd.cols;
   IBOT_GRID_STRIDE(e, n) {
     const int64_t s = e / C, c = e - s * C;
     const int32_t t = tag[c];
@@ -126,7 +126,7 @@ struct Scratch {
 
 template <typename X>
 void launch_segment_sum(const Tensor& x, const Tensor& ids, const SegmentDims& sd, const Tensor& out) {
-  const int64_t C = sd.cols * sd.inner, n = x.numel();
+  const int64_t C = sd.mid * sd.cols, n = x.numel();
   IBOT_CUDA_CHECK(cudaMemsetAsync(out.storage->data, 0, out.storage->nbytes, stream()));
   if (n == 0) return;
   if constexpr (std::is_same_v<X, float>) {

@@ -61,12 +61,14 @@ struct NdIndexing {
   std::vector<int64_t> strides;
 };
 
-// UnsortedSegmentSum as tfjs cpu computes it: x is [rows, cols, inner], segment ids [rows, cols] (int32), out
-// [segments, cols, inner] float32 with out[s,c,k] = sum over r with ids[r,c] == s of x[r,c,k]. Ids outside
-// [0, segments) are ignored. tfjs multiplies x by a 0/1 mask, so a NaN or infinity anywhere in column (c,k) makes that
-// column NaN in every segment it does not belong to; the kernels reproduce that.
+// UnsortedSegmentSum as tfjs cpu computes it: x is [rows, mid, cols], segment ids [rows, cols] (int32), out
+// [segments, mid, cols] float32 with out[s,m,c] = sum over r with ids[r,c] == s of x[r,m,c]. (tfjs expands ids of shape
+// [rows, ...] to [rows, 1, ..., 1, ...] and masks x with them, so ids of rank k > 1 pair with x's last k - 1 axes; for
+// the usual rank-1 ids cols is 1.) Ids outside [0, segments) are ignored. tfjs multiplies x by a 0/1 mask, so a NaN or
+// infinity anywhere in column (m,c) makes that column NaN in every segment it does not belong to; the kernels
+// reproduce that.
 struct SegmentDims {
-  int64_t rows, cols, inner, segments;
+  int64_t rows, mid, cols, segments;
 };
 
 namespace cpu {

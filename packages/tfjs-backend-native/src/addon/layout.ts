@@ -34,7 +34,7 @@ export interface LayoutOps {
   /** out has the op's `shape` and updates' dtype. */
   ScatterNd(indices: NativeHandle, indicesShape: Shape, updates: NativeHandle, updatesShape: Shape, out: NativeHandle,
             outShape: Shape): void;
-  /** segmentIds' shape is a prefix of x's; out is float32 [numSegments, ...xShape[1:]]. */
+  /** segmentIds are [rows, ...t] for x of shape [rows, ..., ...t]; out is float32 [numSegments, ...xShape[1:]]. */
   UnsortedSegmentSum(x: NativeHandle, xShape: Shape, segmentIds: NativeHandle, idsShape: Shape, numSegments: number,
                      out: NativeHandle, outShape: Shape): void;
   /** onValue/offValue must be representable in out's dtype. */

@@ -17,6 +17,8 @@ export const gatherV2Config: KernelSpec = {
     let $batchDims = batchDims ?? 0;
     const info = backend_util.segment_util.collectGatherOpShapeInfo(x, indices, $axis, $batchDims);
     if ($batchDims < 0) $batchDims += indices.shape.length;
+    // An empty batch makes the cpu kernel divide by zero and fail in a reshape: let it fail there, the same way.
+    if (info.batchSize === 0) return b.runOnCpu(GatherV2, inputs, attrs);
     const out = b.makeOutput(info.outputShape, x.dtype);
     return b.compute(out, (o) => b.addon.GatherV2(b.handle(x), x.shape, b.handle(indices), indices.shape, $axis,
                                                   $batchDims, o, info.outputShape));

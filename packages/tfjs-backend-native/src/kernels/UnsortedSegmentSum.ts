@@ -1,6 +1,7 @@
 // UnsortedSegmentSum (the gradient of Gather): native segment sums. As in tfjs cpu the result is float32 whatever x's
-// dtype, ids outside [0, numSegments) are ignored, and segment ids of rank k > 1 (a prefix of x's shape) mask x
-// element-wise instead of naming whole slices. Other id shapes, and numSegments < 1, run on the cpu kernel.
+// dtype and ids outside [0, numSegments) are ignored. tfjs cpu expands ids of shape [rows, ...t] to
+// [rows, 1, ..., 1, ...t] and masks x element-wise with them, so ids of rank > 1 pair with x's last axes; ids that
+// would rather broadcast, and numSegments < 1, run on the cpu kernel.
 import {type TensorInfo, UnsortedSegmentSum, type UnsortedSegmentSumAttrs} from '@tensorflow/tfjs-core';
 
 import type {NativeBackend} from '../backend.js';
@@ -13,8 +14,9 @@ export const unsortedSegmentSumConfig: KernelSpec = {
     const {x, segmentIds} = inputs as {x: TensorInfo; segmentIds: TensorInfo};
     const {numSegments} = attrs as unknown as UnsortedSegmentSumAttrs;
     const ids = segmentIds.shape;
-    const prefix = ids.length >= 1 && ids.length <= x.shape.length && ids.every((d, i) => d === x.shape[i]);
-    if (segmentIds.dtype !== 'int32' || !prefix || !(Number.isInteger(numSegments) && numSegments >= 1)) {
+    const k = ids.length, r = x.shape.length;
+    const fits = k >= 1 && k <= r && ids[0] === x.shape[0] && ids.every((d, i) => i === 0 || d === x.shape[r - k + i]);
+    if (segmentIds.dtype !== 'int32' || !fits || !(Number.isInteger(numSegments) && numSegments >= 1)) {
       return b.runOnCpu(UnsortedSegmentSum, inputs, attrs);
     }
     const outShape = [numSegments, ...x.shape.slice(1)];
