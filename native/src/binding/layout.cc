@@ -343,7 +343,7 @@ Napi::Value GatherNd(const Napi::CallbackInfo& info) {
   if (params.device() == Device::kCpu) {
     int64_t bad = cpu::first_bad_nd_index(idx, nd);
     if (bad >= 0)
-      fail("Invalid indices: ", tuple_str(idx.data<int32_t>() + bad * nd.rank, nd.rank), " does not index into ",
+      args.fail("Invalid indices: ", tuple_str(idx.data<int32_t>() + bad * nd.rank, nd.rank), " does not index into ",
            list_str(params.shape));
   }
   IBOT_DISPATCH(params.device(), gather_nd, params, idx, nd, out);
@@ -377,7 +377,7 @@ Napi::Value ScatterNd(const Napi::CallbackInfo& info) {
   if (out.numel() > 0 && idx.device() == Device::kCpu) {
     int64_t bad = cpu::first_bad_nd_index(idx, nd);
     if (bad >= 0)
-      fail("Invalid indices: ", tuple_str(idx.data<int32_t>() + bad * nd.rank, nd.rank), " does not index into ",
+      args.fail("Invalid indices: ", tuple_str(idx.data<int32_t>() + bad * nd.rank, nd.rank), " does not index into ",
            list_str(out.shape));
   }
   if (out.numel() == 0) nd.count = 0;

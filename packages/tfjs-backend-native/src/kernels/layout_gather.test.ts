@@ -97,7 +97,8 @@ test('GatherNd with an index tuple outside params: tfjs cpu\'s error on native',
     const [got] = runOn(backendUnderTest, fn as never, [x, indices]);
     t.is(got!.values[1], 0);
   } else {
-    t.throws(() => runOn(backendUnderTest, fn as never, [x, indices]), {message: error!.message});
+    // tfjs's message, prefixed with the op name.
+    t.throws(() => runOn(backendUnderTest, fn as never, [x, indices]), {message: `GatherNd: ${error!.message}`});
   }
 });
 
@@ -127,7 +128,7 @@ test('ScatterNd with an index tuple outside the shape: tfjs cpu\'s error on nati
   const fn = (i: tf.Tensor, u: tf.Tensor) => tf.scatterND(i, u, [4, 3]);
   const error = t.throws(() => runOn('cpu', fn as never, [indices, updates]));
   if (backendUnderTest === 'cuda') t.notThrows(() => runOn(backendUnderTest, fn as never, [indices, updates]));
-  else t.throws(() => runOn(backendUnderTest, fn as never, [indices, updates]), {message: error!.message});
+  else t.throws(() => runOn(backendUnderTest, fn as never, [indices, updates]), {message: `ScatterNd: ${error!.message}`});
 });
 
 test('UnsortedSegmentSum matches cpu (float32 result) with negative and out-of-range ids, x rank 1-5', (t) => {
