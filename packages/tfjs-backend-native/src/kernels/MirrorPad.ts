@@ -3,6 +3,7 @@ import {MirrorPad, type MirrorPadAttrs, type TensorInfo} from '@tensorflow/tfjs-
 
 import type {NativeBackend} from '../backend.js';
 import type {KernelSpec} from '../kernel_utils.js';
+import {MAX_COPY_RANK} from './layout_util.js';
 
 export const mirrorPadConfig: KernelSpec = {
   kernelName: MirrorPad,
@@ -10,7 +11,9 @@ export const mirrorPadConfig: KernelSpec = {
     const b = backend as NativeBackend;
     const x = inputs['x'] as TensorInfo;
     const {paddings, mode} = attrs as unknown as MirrorPadAttrs;
-    if (paddings.length !== x.shape.length) return b.runOnCpu(MirrorPad, inputs, attrs);
+    if (paddings.length !== x.shape.length || x.shape.length > MAX_COPY_RANK) {
+      return b.runOnCpu(MirrorPad, inputs, attrs);
+    }
     if (paddings.every(([lo, hi]) => lo === 0 && hi === 0)) return b.alias(x);
     const outShape = paddings.map(([lo, hi], i) => lo + x.shape[i]! + hi);
     const flat = paddings.flatMap(([lo, hi]) => [lo, hi]);

@@ -4,7 +4,7 @@ import {PadV2, type PadV2Attrs, type TensorInfo} from '@tensorflow/tfjs-core';
 
 import {isNativeDtype, type NativeBackend} from '../backend.js';
 import type {KernelSpec} from '../kernel_utils.js';
-import {asElement} from './layout_util.js';
+import {asElement, MAX_COPY_RANK} from './layout_util.js';
 
 export const padV2Config: KernelSpec = {
   kernelName: PadV2,
@@ -13,7 +13,7 @@ export const padV2Config: KernelSpec = {
     const x = inputs['x'] as TensorInfo;
     const {paddings, constantValue} = attrs as unknown as PadV2Attrs;
     if (paddings.length !== x.shape.length || paddings.some(([lo, hi]) => lo < 0 || hi < 0) ||
-        !isNativeDtype(x.dtype)) {
+        !isNativeDtype(x.dtype) || x.shape.length > MAX_COPY_RANK) {
       return b.runOnCpu(PadV2, inputs, attrs);
     }
     if (paddings.every(([lo, hi]) => lo === 0 && hi === 0)) return b.alias(x);

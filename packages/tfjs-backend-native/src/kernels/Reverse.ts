@@ -4,6 +4,7 @@ import {Reverse, type ReverseAttrs, type TensorInfo, util} from '@tensorflow/tfj
 
 import type {NativeBackend} from '../backend.js';
 import type {KernelSpec} from '../kernel_utils.js';
+import {MAX_COPY_RANK} from './layout_util.js';
 
 export const reverseConfig: KernelSpec = {
   kernelName: Reverse,
@@ -19,6 +20,7 @@ export const reverseConfig: KernelSpec = {
     }
     const axes = [...flips].filter((d) => x.shape[d]! > 1);
     if (axes.length === 0) return b.alias(x);
+    if (x.shape.length > MAX_COPY_RANK) return b.runOnCpu(Reverse, inputs, attrs);
     const out = b.makeOutput(x.shape, x.dtype);
     return b.compute(out, (o) => b.addon.Reverse(b.handle(x), x.shape, axes, o, x.shape));
   },

@@ -7,7 +7,7 @@ import {slice_util, StridedSlice, type StridedSliceAttrs, type TensorInfo, util}
 
 import type {NativeBackend} from '../backend.js';
 import type {KernelSpec} from '../kernel_utils.js';
-import {sliceNative} from './layout_util.js';
+import {MAX_COPY_RANK, sliceNative} from './layout_util.js';
 
 /** The checks of the cpu Reshape kernel, which tfjs's StridedSlice runs on the sliced tensor. */
 function assertReshapeable(from: number[], to: number[]): void {
@@ -54,7 +54,7 @@ export const stridedSliceConfig: KernelSpec = {
                       `${util.sizeFromShape(finalShapeSparse)} values for the result shape [${finalShape}] ` +
                       '(tfjs cpu returns an inconsistent tensor here)');
     }
-    if (r === 0 || r > x.shape.length) return b.runOnCpu(StridedSlice, inputs, attrs);
+    if (r === 0 || r > x.shape.length || r > MAX_COPY_RANK) return b.runOnCpu(StridedSlice, inputs, attrs);
     const xStrides = util.computeStrides(x.shape);
     let offset = 0;
     const elementStrides: number[] = [];

@@ -4,6 +4,7 @@ import {type TensorInfo, Tile, type TileAttrs} from '@tensorflow/tfjs-core';
 
 import type {NativeBackend} from '../backend.js';
 import type {KernelSpec} from '../kernel_utils.js';
+import {MAX_COPY_RANK} from './layout_util.js';
 
 export const tileConfig: KernelSpec = {
   kernelName: Tile,
@@ -12,7 +13,8 @@ export const tileConfig: KernelSpec = {
     const x = inputs['x'] as TensorInfo;
     const {reps} = attrs as unknown as TileAttrs;
     // tfjs's op checks the length; negative or fractional reps fail inside the cpu kernel, so they go there.
-    if (reps.length !== x.shape.length || reps.some((r) => !(Number.isInteger(r) && r >= 0))) {
+    if (reps.length !== x.shape.length || reps.some((r) => !(Number.isInteger(r) && r >= 0)) ||
+        2 * x.shape.length > MAX_COPY_RANK) {
       return b.runOnCpu(Tile, inputs, attrs);
     }
     if (reps.every((r) => r === 1)) return b.alias(x);

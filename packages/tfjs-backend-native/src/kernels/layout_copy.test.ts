@@ -199,6 +199,17 @@ test('MirrorPad matches cpu in reflect and symmetric modes of rank 1-6', (t) => 
   }
 });
 
+test('tensors of rank 13 (over the native copy limit) run on the cpu kernels and match', (t) => {
+  const rng = seeded(t);
+  const shape = Array.from({length: 13}, (_, i) => (i % 3 === 0 ? 2 : 1 + (i % 2)));
+  const x = randomTensor(rng, shape);
+  const perm = shuffled(rng, 13);
+  assertParity(t, (a) => tf.transpose(a!, perm), [x], exact);
+  assertParity(t, (a) => tf.slice(a!, shape.map(() => 0), shape.map((d) => Math.max(1, d - 1))), [x], exact);
+  assertParity(t, (a) => tf.reverse(a!, [0, 3, 12]), [x], exact);
+  assertParity(t, (a) => tf.pad(a!, shape.map((_, i) => [i % 2, 0] as [number, number])), [x], exact);
+});
+
 test('copies keep NaN, infinities and negative zero bit for bit', (t) => {
   const x: HostTensor = {shape: [2, 3], dtype: 'float32', values: new Float32Array([NaN, -0, Infinity, -Infinity, 1, -0])};
   assertParity(t, (a) => tf.transpose(a!), [x], exact);

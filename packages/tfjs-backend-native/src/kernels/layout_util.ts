@@ -1,10 +1,16 @@
 // Helpers shared by the layout kernels (Transpose, Slice, Concat, SplitV, ...): value conversion as tfjs's typed arrays
 // do it, the aliasing tests, and running a native call that fills several fresh outputs.
-import type {DataType, TensorInfo} from '@tensorflow/tfjs-core';
+import {type DataType, Slice, type TensorInfo} from '@tensorflow/tfjs-core';
 
 import type {NativeHandle} from '../addon/index.js';
 import type {TensorRef} from '../addon/layout.js';
 import type {NativeBackend} from '../backend.js';
+
+/**
+ * The most dimensions a native strided copy walks (native/src/kernels/layout.h kMaxCopyRank); Tile splits each axis
+ * in two. Higher ranks, which tfjs allows but nothing here uses, run on the cpu kernels.
+ */
+export const MAX_COPY_RANK = 12;
 
 /** `value` as an element of a `dtype` typed array holds it (tfjs cpu fills Int32Array/Uint8Array with JS numbers). */
 export function asElement(value: number, dtype: 'float32' | 'int32' | 'bool'): number {
@@ -52,6 +58,7 @@ export function ref(b: NativeBackend, t: TensorInfo, shape: readonly number[] = 
 /** Copies x[begin : begin + size] (parameters already parsed); the whole tensor is an alias. */
 export function sliceNative(b: NativeBackend, x: TensorInfo, begin: number[], size: number[]): TensorInfo {
   if (sameShape(size, x.shape)) return b.alias(x);
+  if (x.shape.length > MAX_COPY_RANK) return b.runOnCpu(Slice, {x}, {begin, size}) as TensorInfo;
   const out = b.makeOutput(size, x.dtype);
   return b.compute(out, (o) => b.addon.Slice(b.handle(x), x.shape, begin, o, size));
 }
