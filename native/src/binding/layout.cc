@@ -215,7 +215,7 @@ Napi::Value MirrorPad(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// Shapes that agree on every axis but `axis`, where `sizes` collects the extents.
+// Each part agrees with `whole` on every axis but `axis`, and the parts' extents along `axis` add up to whole's.
 void check_joined(const Args& args, const Shape& whole, const std::vector<Tensor>& parts, int64_t axis,
                   const char* what) {
   int64_t sum = 0;

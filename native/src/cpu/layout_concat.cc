@@ -12,11 +12,10 @@ namespace {
 
 constexpr int64_t kTaskBytes = 64 * 1024;
 
-// A list of (source, destination, bytes) row segments the caller describes through two callbacks; rows are shared out
-// when there are enough of them, otherwise each segment is split into chunks.
+// Copies `outer` rows of `parts` segments each; segment(row, part, &src, &dst, &bytes) says where one goes. Rows are
+// shared out when there are enough of them, otherwise each segment is split into chunks.
 template <typename SegmentFn>
 void copy_segments(int64_t outer, int64_t parts, int64_t row_bytes, SegmentFn segment) {
-  // segment(row, part, &src, &dst, &bytes)
   if (outer * row_bytes == 0) return;
   if (outer >= 4 * num_threads() || outer * row_bytes < kTaskBytes) {
     parallel_for(outer, std::max<int64_t>(1, kTaskBytes / row_bytes), [&](int64_t b, int64_t e) {
