@@ -27,8 +27,24 @@ import {sumConfig} from './kernels/Sum.js';
 import {topKConfig} from './kernels/TopK.js';
 // ---- matmul ----
 // ---- layout ----
+import {concatConfig} from './kernels/Concat.js';
+import {gatherNdConfig} from './kernels/GatherNd.js';
+import {gatherV2Config} from './kernels/GatherV2.js';
 import {identityConfig} from './kernels/Identity.js';
+import {mirrorPadConfig} from './kernels/MirrorPad.js';
+import {oneHotConfig} from './kernels/OneHot.js';
+import {packConfig} from './kernels/Pack.js';
+import {padV2Config} from './kernels/PadV2.js';
 import {reshapeConfig} from './kernels/Reshape.js';
+import {reverseConfig} from './kernels/Reverse.js';
+import {scatterNdConfig} from './kernels/ScatterNd.js';
+import {sliceConfig} from './kernels/Slice.js';
+import {splitVConfig} from './kernels/SplitV.js';
+import {stridedSliceConfig} from './kernels/StridedSlice.js';
+import {tileConfig} from './kernels/Tile.js';
+import {transposeConfig} from './kernels/Transpose.js';
+import {unpackConfig} from './kernels/Unpack.js';
+import {unsortedSegmentSumConfig} from './kernels/UnsortedSegmentSum.js';
 // ---- conv ----
 
 export const nativeKernels: readonly KernelSpec[] = [
@@ -53,8 +69,24 @@ export const nativeKernels: readonly KernelSpec[] = [
   topKConfig,
   // ---- matmul ----
   // ---- layout ----
+  concatConfig,
+  gatherNdConfig,
+  gatherV2Config,
   identityConfig,
+  mirrorPadConfig,
+  oneHotConfig,
+  packConfig,
+  padV2Config,
   reshapeConfig,
+  reverseConfig,
+  scatterNdConfig,
+  sliceConfig,
+  splitVConfig,
+  stridedSliceConfig,
+  tileConfig,
+  transposeConfig,
+  unpackConfig,
+  unsortedSegmentSumConfig,
   // ---- conv ----
 ];
 
