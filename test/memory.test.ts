@@ -58,3 +58,18 @@ test.serial('200 forward+backward iterations of a small MLP leak nothing', (t) =
   tf.dispose([w1, b1, w2, x, labels]);
   opt.dispose();
 });
+
+test.serial('freed host buffers are reused from the cache and can be released', (t) => {
+  const addon = nativeAddon();
+  addon.releaseCache();
+  const big = tf.zeros([1024, 1024]);  // 4 MiB: cached on free
+  big.dispose();
+  const cached = addon.memory().hostCachedBytes;
+  t.true(cached >= 4 * 1024 * 1024, `the 4 MiB buffer went to the cache (${cached} bytes cached)`);
+  const again = tf.ones([1024, 1024]);
+  t.true(addon.memory().hostCachedBytes < cached, 'a tensor of the same size takes it back');
+  t.is(tf.sum(again).dataSync()[0], 1024 * 1024, 'and the reused buffer holds the new values');
+  again.dispose();
+  addon.releaseCache();
+  t.is(addon.memory().hostCachedBytes, 0);
+});

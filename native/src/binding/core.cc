@@ -5,6 +5,7 @@
 #include "binding/args.h"
 #include "binding/families.h"
 #include "core/cpu_features.h"
+#include "core/host_cache.h"
 #include "core/thread_pool.h"
 #include "cuda/runtime.h"
 
@@ -173,6 +174,8 @@ Napi::Value Memory(const Napi::CallbackInfo& info) {
   Napi::Object o = Napi::Object::New(info.Env());
   o.Set("hostBytes", static_cast<double>(m.host_bytes));
   o.Set("hostBuffers", static_cast<double>(m.host_buffers));
+  o.Set("hostCachedBytes", static_cast<double>(m.host_cached_bytes));
+  o.Set("hostCacheLimit", static_cast<double>(host_cache_limit()));
   o.Set("deviceBytes", static_cast<double>(m.device_bytes));
   o.Set("deviceBuffers", static_cast<double>(m.device_buffers));
   return o;
@@ -210,6 +213,12 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   o.Set("cuda", co);
   o.Set("napiVersion", NAPI_VERSION);
   return o;
+}
+
+// releaseCache(): frees the host buffers kept for reuse (they come back as tensors are freed).
+Napi::Value ReleaseCache(const Napi::CallbackInfo& info) {
+  host_cache_clear();
+  return info.Env().Undefined();
 }
 
 Napi::Value Synchronize(const Napi::CallbackInfo& info) {
@@ -289,6 +298,7 @@ void register_core(Napi::Env env, Napi::Object exports) {
   export_op<Memory>(env, exports, "memory");
   export_op<Info>(env, exports, "info");
   export_op<Synchronize>(env, exports, "synchronize");
+  export_op<ReleaseCache>(env, exports, "releaseCache");
   export_op<SetNumThreads>(env, exports, "setNumThreads");
   export_op<SetCpuIsa>(env, exports, "setCpuIsa");
   export_op<SetAllowTf32>(env, exports, "setAllowTf32");

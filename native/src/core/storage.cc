@@ -2,9 +2,9 @@
 #include "core/storage.h"
 
 #include <atomic>
-#include <cstdlib>
 
 #include "core/error.h"
+#include "core/host_cache.h"
 #include "cuda/runtime.h"
 
 namespace ibot {
@@ -27,14 +27,16 @@ Storage* storage_alloc(Device device, DType dtype, int64_t numel) {
   // Round up so vector kernels may touch a whole last 64-byte line; never allocate 0 bytes.
   size_t bytes = round_up(s->nbytes == 0 ? 1 : s->nbytes);
   if (device == Device::kCpu) {
-    s->data = std::aligned_alloc(kAlign, bytes);
-    if (!s->data) {
+    try {
+      s->data = host_acquire(bytes, &s->capacity);
+    } catch (...) {
       delete s;
-      fail("alloc: out of host memory allocating ", bytes, " bytes");
+      throw;
     }
     g_host_bytes += static_cast<int64_t>(s->nbytes);
     g_host_buffers += 1;
   } else {
+    s->capacity = bytes;
     try {
       s->data = cuda::device_alloc(bytes);
     } catch (...) {
@@ -50,7 +52,7 @@ Storage* storage_alloc(Device device, DType dtype, int64_t numel) {
 void storage_release(Storage* s) {
   if (!s || !s->data) return;
   if (s->device == Device::kCpu) {
-    std::free(s->data);
+    host_release(s->data, s->capacity);
     g_host_bytes -= static_cast<int64_t>(s->nbytes);
     g_host_buffers -= 1;
   } else {
@@ -62,7 +64,8 @@ void storage_release(Storage* s) {
 }
 
 MemoryStats memory_stats() {
-  return {g_host_bytes.load(), g_host_buffers.load(), g_device_bytes.load(), g_device_buffers.load()};
+  return {g_host_bytes.load(), g_host_buffers.load(), host_cached_bytes(), g_device_bytes.load(),
+          g_device_buffers.load()};
 }
 
 }  // namespace ibot

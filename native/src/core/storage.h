@@ -21,6 +21,7 @@ struct Storage {
   DType dtype = DType::kFloat32;
   int64_t numel = 0;
   size_t nbytes = 0;
+  size_t capacity = 0;   // bytes reserved (>= nbytes): host buffers come from size classes (core/host_cache.h)
   void* data = nullptr;  // null once freed
 
   template <typename T>
@@ -33,8 +34,9 @@ Storage* storage_alloc(Device device, DType dtype, int64_t numel);
 void storage_release(Storage* s);
 
 struct MemoryStats {
-  int64_t host_bytes;
+  int64_t host_bytes;         // live tensors' bytes (element bytes, not capacity)
   int64_t host_buffers;
+  int64_t host_cached_bytes;  // freed buffers kept for reuse
   int64_t device_bytes;
   int64_t device_buffers;
 };

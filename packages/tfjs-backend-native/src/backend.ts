@@ -174,6 +174,7 @@ export class NativeBackend extends KernelBackend {
       unreliable: false,
       nativeHostBytes: m.hostBytes,
       nativeHostBuffers: m.hostBuffers,
+      nativeHostCachedBytes: m.hostCachedBytes,
       nativeDeviceBytes: m.deviceBytes,
       nativeDeviceBuffers: m.deviceBuffers,
     };

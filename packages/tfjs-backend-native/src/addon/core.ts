@@ -14,8 +14,12 @@ export type DeviceCode = (typeof DeviceCode)[keyof typeof DeviceCode];
 export type NativeTypedArray = Float32Array | Int32Array | Uint8Array;
 
 export interface NativeMemory {
+  /** Bytes of live host tensors. */
   hostBytes: number;
   hostBuffers: number;
+  /** Freed host buffers kept for reuse (native/src/core/host_cache.h), and the most the cache may keep. */
+  hostCachedBytes: number;
+  hostCacheLimit: number;
   deviceBytes: number;
   deviceBuffers: number;
 }
@@ -56,6 +60,8 @@ export interface CoreOps {
   memory(): NativeMemory;
   info(): NativeInfo;
   synchronize(): void;
+  /** Frees the host buffers kept for reuse. */
+  releaseCache(): void;
   setNumThreads(threads: number): void;
   setCpuIsa(isa: 'generic' | 'avx2' | 'avx512'): boolean;
   setAllowTf32(allow: boolean): void;
