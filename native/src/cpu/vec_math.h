@@ -120,6 +120,7 @@ inline float tanh_f32(float x) {
   float large = 1.0f - 2.0f / (exp_f32(2.0f * (a > 20.0f ? 20.0f : a)) + 1.0f);
   large = x < 0.0f ? -large : large;
   float r = a < 0.625f ? small : large;
+  r = x == 0.0f ? x : r;  // keeps the sign of -0 (the polynomial would give +0)
   return x != x ? x : r;
 }
 

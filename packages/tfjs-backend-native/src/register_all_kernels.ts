@@ -7,10 +7,65 @@ import {getKernelsForBackend, type KernelFunc, registerKernel, type TensorInfo} 
 import {isNativeDtype, type NativeBackend} from './backend.js';
 import type {KernelSpec} from './kernel_utils.js';
 // ---- elementwise ----
+import {absConfig} from './kernels/Abs.js';
 import {addConfig} from './kernels/Add.js';
+import {addNConfig} from './kernels/AddN.js';
+import {atan2Config} from './kernels/Atan2.js';
+import {castConfig} from './kernels/Cast.js';
+import {ceilConfig} from './kernels/Ceil.js';
+import {clipByValueConfig} from './kernels/ClipByValue.js';
+import {cosConfig} from './kernels/Cos.js';
+import {eluConfig} from './kernels/Elu.js';
+import {eluGradConfig} from './kernels/EluGrad.js';
+import {equalConfig} from './kernels/Equal.js';
+import {erfConfig} from './kernels/Erf.js';
+import {expConfig} from './kernels/Exp.js';
+import {expm1Config} from './kernels/Expm1.js';
+import {fillConfig} from './kernels/Fill.js';
+import {floorConfig} from './kernels/Floor.js';
+import {floorDivConfig} from './kernels/FloorDiv.js';
+import {greaterConfig} from './kernels/Greater.js';
+import {greaterEqualConfig} from './kernels/GreaterEqual.js';
+import {isFiniteConfig} from './kernels/IsFinite.js';
+import {isInfConfig} from './kernels/IsInf.js';
+import {isNanConfig} from './kernels/IsNan.js';
+import {leakyReluConfig} from './kernels/LeakyRelu.js';
+import {lessConfig} from './kernels/Less.js';
+import {lessEqualConfig} from './kernels/LessEqual.js';
+import {logConfig} from './kernels/Log.js';
+import {log1pConfig} from './kernels/Log1p.js';
+import {logicalAndConfig} from './kernels/LogicalAnd.js';
+import {logicalNotConfig} from './kernels/LogicalNot.js';
+import {logicalOrConfig} from './kernels/LogicalOr.js';
+import {maximumConfig} from './kernels/Maximum.js';
+import {minimumConfig} from './kernels/Minimum.js';
+import {modConfig} from './kernels/Mod.js';
 import {multiplyConfig} from './kernels/Multiply.js';
+import {negConfig} from './kernels/Neg.js';
+import {notEqualConfig} from './kernels/NotEqual.js';
+import {onesLikeConfig} from './kernels/OnesLike.js';
+import {powConfig} from './kernels/Pow.js';
+import {preluConfig} from './kernels/Prelu.js';
+import {rangeConfig} from './kernels/Range.js';
 import {realDivConfig} from './kernels/RealDiv.js';
+import {reciprocalConfig} from './kernels/Reciprocal.js';
+import {reluConfig} from './kernels/Relu.js';
+import {relu6Config} from './kernels/Relu6.js';
+import {roundConfig} from './kernels/Round.js';
+import {rsqrtConfig} from './kernels/Rsqrt.js';
+import {selectConfig} from './kernels/Select.js';
+import {seluConfig} from './kernels/Selu.js';
+import {sigmoidConfig} from './kernels/Sigmoid.js';
+import {signConfig} from './kernels/Sign.js';
+import {sinConfig} from './kernels/Sin.js';
+import {softplusConfig} from './kernels/Softplus.js';
+import {sqrtConfig} from './kernels/Sqrt.js';
+import {squareConfig} from './kernels/Square.js';
+import {squaredDifferenceConfig} from './kernels/SquaredDifference.js';
+import {stepConfig} from './kernels/Step.js';
 import {subConfig} from './kernels/Sub.js';
+import {tanhConfig} from './kernels/Tanh.js';
+import {zerosLikeConfig} from './kernels/ZerosLike.js';
 // ---- reduce ----
 import {allConfig} from './kernels/All.js';
 import {anyConfig} from './kernels/Any.js';
@@ -53,6 +108,61 @@ export const nativeKernels: readonly KernelSpec[] = [
   subConfig,
   multiplyConfig,
   realDivConfig,
+  squaredDifferenceConfig,
+  maximumConfig,
+  minimumConfig,
+  powConfig,
+  floorDivConfig,
+  modConfig,
+  atan2Config,
+  preluConfig,
+  eluGradConfig,
+  equalConfig,
+  notEqualConfig,
+  lessConfig,
+  lessEqualConfig,
+  greaterConfig,
+  greaterEqualConfig,
+  logicalAndConfig,
+  logicalOrConfig,
+  negConfig,
+  squareConfig,
+  sqrtConfig,
+  rsqrtConfig,
+  expConfig,
+  expm1Config,
+  logConfig,
+  log1pConfig,
+  erfConfig,
+  tanhConfig,
+  absConfig,
+  signConfig,
+  reluConfig,
+  relu6Config,
+  eluConfig,
+  seluConfig,
+  leakyReluConfig,
+  stepConfig,
+  sigmoidConfig,
+  softplusConfig,
+  floorConfig,
+  ceilConfig,
+  roundConfig,
+  reciprocalConfig,
+  logicalNotConfig,
+  isNanConfig,
+  isInfConfig,
+  isFiniteConfig,
+  sinConfig,
+  cosConfig,
+  clipByValueConfig,
+  castConfig,
+  selectConfig,
+  addNConfig,
+  fillConfig,
+  zerosLikeConfig,
+  onesLikeConfig,
+  rangeConfig,
   // ---- reduce ----
   allConfig,
   anyConfig,

@@ -1,6 +1,7 @@
-// Add: broadcasting elementwise Add on the native addon.
+// Add: a + b (int32 wraps) (broadcasting, native).
 import {Add} from '@tensorflow/tfjs-core';
 
-import {binaryKernel, type KernelSpec} from '../kernel_utils.js';
+import type {KernelSpec} from '../kernel_utils.js';
+import {binaryOp} from './elementwise_utils.js';
 
-export const addConfig: KernelSpec = binaryKernel(Add, (addon) => addon.Add, ['float32', 'int32']);
+export const addConfig: KernelSpec = binaryOp(Add, ['float32', 'int32']);

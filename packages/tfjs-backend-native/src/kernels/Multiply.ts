@@ -1,6 +1,7 @@
-// Multiply: broadcasting elementwise Multiply on the native addon.
+// Multiply: a * b (int32 as JS: the double product, wrapped) (broadcasting, native).
 import {Multiply} from '@tensorflow/tfjs-core';
 
-import {binaryKernel, type KernelSpec} from '../kernel_utils.js';
+import type {KernelSpec} from '../kernel_utils.js';
+import {binaryOp} from './elementwise_utils.js';
 
-export const multiplyConfig: KernelSpec = binaryKernel(Multiply, (addon) => addon.Multiply, ['float32', 'int32']);
+export const multiplyConfig: KernelSpec = binaryOp(Multiply, ['float32', 'int32']);

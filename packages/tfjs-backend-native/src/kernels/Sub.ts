@@ -1,6 +1,7 @@
-// Sub: broadcasting elementwise Sub on the native addon.
+// Sub: a - b (int32 wraps) (broadcasting, native).
 import {Sub} from '@tensorflow/tfjs-core';
 
-import {binaryKernel, type KernelSpec} from '../kernel_utils.js';
+import type {KernelSpec} from '../kernel_utils.js';
+import {binaryOp} from './elementwise_utils.js';
 
-export const subConfig: KernelSpec = binaryKernel(Sub, (addon) => addon.Sub, ['float32', 'int32']);
+export const subConfig: KernelSpec = binaryOp(Sub, ['float32', 'int32']);
