@@ -6,6 +6,7 @@
 
 #include "binding/args.h"
 #include "binding/families.h"
+#include "kernels/elementwise.h"
 #include "kernels/layout.h"
 
 namespace ibot::binding {

@@ -1,4 +1,4 @@
-// CPU strided copy (Transpose, Slice, StridedSlice, Reverse, Tile, PadV2's interior) and fill. A plan whose innermost
+// CPU strided copy (Transpose, Slice, StridedSlice, Reverse, Tile, PadV2's interior). A plan whose innermost
 // dimension is contiguous on both sides copies rows with memcpy; a plan with an inner 2-D transpose runs cache-sized
 // tiles (8x8 AVX2 register transposes inside, see layout_transpose_avx2.cc); anything else walks rows element by
 // element. Work is split over the thread pool in row chunks or tiles.
@@ -150,26 +150,11 @@ void strided_copy_typed(const CopyPlan& p, const T* src, T* dst) {
   else copy_rows(p, src, dst);
 }
 
-template <typename T>
-void fill_typed(T* dst, int64_t n, T v) {
-  parallel_for(n, std::max<int64_t>(1, kTaskBytes / static_cast<int64_t>(sizeof(T))),
-               [&](int64_t b, int64_t e) { std::fill(dst + b, dst + e, v); });
-}
-
 }  // namespace
 
 void strided_copy(const CopyPlan& p, const Tensor& src, const Tensor& dst) {
   if (dtype_size(src.dtype()) == 1) strided_copy_typed(p, src.data<uint8_t>(), dst.data<uint8_t>());
   else strided_copy_typed(p, src.data<uint32_t>(), dst.data<uint32_t>());
-}
-
-void fill(const Tensor& dst, double value) {
-  const int64_t n = dst.numel();
-  switch (dst.dtype()) {
-    case DType::kFloat32: return fill_typed(dst.data<float>(), n, static_cast<float>(value));
-    case DType::kInt32: return fill_typed(dst.data<int32_t>(), n, static_cast<int32_t>(value));
-    case DType::kBool: return fill_typed(dst.data<uint8_t>(), n, static_cast<uint8_t>(value));
-  }
 }
 
 }  // namespace ibot::cpu

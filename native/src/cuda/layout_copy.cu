@@ -1,4 +1,4 @@
-// CUDA strided copy (Transpose, Slice, StridedSlice, Reverse, Tile, PadV2's interior) and fill. A plan with an inner 2-D
+// CUDA strided copy (Transpose, Slice, StridedSlice, Reverse, Tile, PadV2's interior). A plan with an inner 2-D
 // transpose runs 32x32 tiles through shared memory so both the reads and the writes are coalesced; every other plan is
 // a grid-stride loop over the index box, each thread turning its linear index into the two offsets (32-bit index math
 // when the box allows it).
@@ -109,18 +109,6 @@ void launch_copy(const CopyPlan& p, const T* src, T* dst) {
   IBOT_CUDA_CHECK_LAUNCH("copy_kernel");
 }
 
-template <typename T>
-__global__ void fill_kernel(int64_t n, T v, T* __restrict__ dst) {
-  for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < n;
-       i += static_cast<int64_t>(gridDim.x) * blockDim.x)
-    dst[i] = v;
-}
-
-template <typename T>
-void launch_fill(T* dst, int64_t n, T v) {
-  fill_kernel<T><<<blocks_for(n, kThreads), kThreads, 0, stream()>>>(n, v, dst);
-  IBOT_CUDA_CHECK_LAUNCH("fill_kernel");
-}
 
 }  // namespace
 
@@ -130,14 +118,5 @@ void strided_copy(const CopyPlan& p, const Tensor& src, const Tensor& dst) {
   else launch_copy(p, src.data<uint32_t>(), dst.data<uint32_t>());
 }
 
-void fill(const Tensor& dst, double value) {
-  const int64_t n = dst.numel();
-  if (n == 0) return;
-  switch (dst.dtype()) {
-    case DType::kFloat32: return launch_fill(dst.data<float>(), n, static_cast<float>(value));
-    case DType::kInt32: return launch_fill(dst.data<int32_t>(), n, static_cast<int32_t>(value));
-    case DType::kBool: return launch_fill(dst.data<uint8_t>(), n, static_cast<uint8_t>(value));
-  }
-}
 
 }  // namespace ibot::cuda

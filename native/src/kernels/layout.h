@@ -73,8 +73,6 @@ struct SegmentDims {
 
 namespace cpu {
 void strided_copy(const CopyPlan& p, const Tensor& src, const Tensor& dst);
-// Sets every element of dst to `value` (already representable in dst's dtype).
-void fill(const Tensor& dst, double value);
 // ins[k] viewed as [outer, w_k] -> out [outer, sum_k w_k]; split is the inverse.
 void concat(const std::vector<Tensor>& ins, int64_t outer, const Tensor& out);
 void split(const Tensor& x, int64_t outer, const std::vector<Tensor>& outs);
@@ -95,7 +93,6 @@ int64_t first_bad_nd_index(const Tensor& indices, const NdIndexing& nd);
 
 namespace cuda {
 void strided_copy(const CopyPlan& p, const Tensor& src, const Tensor& dst);
-void fill(const Tensor& dst, double value);
 void concat(const std::vector<Tensor>& ins, int64_t outer, const Tensor& out);
 void split(const Tensor& x, int64_t outer, const std::vector<Tensor>& outs);
 void mirror_pad(const Tensor& x, const Shape& before, int64_t offset, const Tensor& out);
