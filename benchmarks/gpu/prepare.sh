@@ -20,8 +20,8 @@ cp native/build-gpu/Release/ibotjs_native.node .gpu/
 node packages/tfjs-backend-native/scripts/bundle-tfjs-gradients.mjs
 node benchmarks/gpu/bundle.mjs
 
-if [[ -f native/test/cuda/build.sh ]]; then
-  IBOT_CUDA_ARCHITECTURES="90a-real" bash native/test/cuda/build.sh .gpu
-fi
+# The standalone GEMM/conv check (native/test/cuda/README.md), for sm_90a.
+IBOT_TEST_ARCHS="-gencode=arch=compute_90a,code=sm_90a" bash native/test/cuda/build.sh
+cp native/test/cuda/build/gemm_check .gpu/
 du -sh .gpu/* | sed 's/^/  /'
 echo "ready: carry .gpu and run 'bash benchmarks/gpu/run.sh' on the GPU machine"

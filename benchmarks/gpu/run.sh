@@ -24,7 +24,7 @@ IBOT_TEST_BACKEND=cuda timeout 300 node .gpu/parity.mjs || status=1
 
 if [[ -x .gpu/gemm_check ]]; then
   echo "== 2. standalone GEMM check (cuda::gemm vs a float64 CPU reference, then timings)"
-  timeout 180 .gpu/gemm_check || status=1
+  timeout 180 .gpu/gemm_check all || status=1
 fi
 
 echo "== 3. stock-kernel benchmark: cuda, then PyTorch on the same cases"
