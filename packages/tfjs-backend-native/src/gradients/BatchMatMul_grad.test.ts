@@ -3,7 +3,7 @@
 import '../testing/setup.js';
 
 import {BatchMatMul, getGradient, matMul, type Tensor} from '@tensorflow/tfjs-core';
-import test from 'ava';
+import test, {type ExecutionContext} from 'ava';
 
 import {nativeKernels} from '../register_all_kernels.js';
 import {assertGradMatchesReference64} from '../testing/gradcheck.js';
@@ -82,7 +82,7 @@ function cpuCanRun(batchA: number[], batchB: number[]): boolean {
 
 const hasNativeBatchMatMul = nativeKernels.some((k) => k.kernelName === BatchMatMul);
 
-function checkCase(t: Parameters<Parameters<typeof test>[1]>[0], rng: Rng, batchA: number[], batchB: number[],
+function checkCase(t: ExecutionContext, rng: Rng, batchA: number[], batchB: number[],
                    m: number, k: number, n: number, backends: readonly string[]): void {
   for (const [tA, tB] of TRANSPOSES) {
     const [aShape, bShape] = operandShapes(batchA, batchB, m, k, n, tA, tB);

@@ -3,7 +3,7 @@
 import '../testing/setup.js';
 
 import * as tf from '@tensorflow/tfjs-core';
-import test from 'ava';
+import test, {type ExecutionContext} from 'ava';
 
 import {assertGradMatchesReference64} from '../testing/gradcheck.js';
 import {backendUnderTest, useBackend} from '../testing/parity.js';
@@ -27,7 +27,7 @@ function tile64(x: Float64Array, shape: readonly number[], reps: readonly number
   return out;
 }
 
-function check(t: Parameters<Parameters<typeof test>[1]>[0], rng: Rng, shape: number[], reps: number[]): void {
+function check(t: ExecutionContext, rng: Rng, shape: number[], reps: number[]): void {
   const x = randomTensor(rng, shape, 'float32', {min: -1, max: 1});
   for (const backend of ['cpu', backendUnderTest]) {
     assertGradMatchesReference64(t, (a: tf.Tensor) => tf.tile(a, reps), ([a]) => tile64(a!, shape, reps), [x],

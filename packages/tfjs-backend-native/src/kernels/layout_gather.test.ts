@@ -143,7 +143,7 @@ test('UnsortedSegmentSum matches cpu (float32 result) with negative and out-of-r
       const numSegments = rng.int(1, 6);
       const ids = ints(rng, [shape[0]!, ...shape.slice(rank - idsRank + 1)], -2, numSegments + 1);
       const x = randomTensor(rng, shape, dtype);
-      assertParity(t, (a, i) => tf.unsortedSegmentSum(a!, i!, numSegments), [x, ids], sums,
+      assertParity(t, (a, i) => tf.unsortedSegmentSum(a!, i! as tf.Tensor1D, numSegments), [x, ids], sums,
                    `${dtype}[${shape}] ids [${ids.shape}] numSegments ${numSegments}`);
     }
   }
@@ -158,13 +158,13 @@ test('UnsortedSegmentSum turns other segments NaN where tfjs multiplies a NaN or
   v[10] = Infinity;  // row 2 (segment 2), column 2: same segment, so segment 2 keeps +inf
   v[15] = -Infinity; // row 3 (ignored id -1), column 3: every segment NaN
   const ids: HostTensor = {shape: [6], dtype: 'int32', values: new Int32Array([0, 2, 2, -1, 1, 7])};
-  assertParity(t, (a, i) => tf.unsortedSegmentSum(a!, i!, 3), [x, ids], sums);
+  assertParity(t, (a, i) => tf.unsortedSegmentSum(a!, i! as tf.Tensor1D, 3), [x, ids], sums);
 });
 
 test('UnsortedSegmentSum of many rows and columns splits over threads', (t) => {
   const rng = seeded(t);
   const x = randomTensor(rng, [517, 301]);
-  assertParity(t, (a, i) => tf.unsortedSegmentSum(a!, i!, 37), [x, ints(rng, [517], -1, 37)], {rtol: 1e-5, atol: 1e-4});
+  assertParity(t, (a, i) => tf.unsortedSegmentSum(a!, i! as tf.Tensor1D, 37), [x, ints(rng, [517], -1, 37)], {rtol: 1e-5, atol: 1e-4});
 });
 
 test('OneHot matches cpu for every output dtype, out-of-range indices and unusual on/off values', (t) => {

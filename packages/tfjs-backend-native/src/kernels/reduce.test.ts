@@ -66,15 +66,15 @@ const cases: ReduceCase[] = [
   {name: 'Sum', op: kernel('Sum'), dtypes: ['float32', 'int32', 'bool'],
    tol: (d, n) => (d === 'float32' ? sumTolerance(n) : exact)},
   // Mean: the sum's error divided by n, against tfjs's sum of x/n in double.
-  {name: 'Mean', op: (x, a, k) => tf.mean(x, a, k), dtypes: ['float32', 'int32', 'bool'],
+  {name: 'Mean', op: (x, a, k) => tf.mean(x, a ?? undefined, k), dtypes: ['float32', 'int32', 'bool'],
    tol: () => ({rtol: 1e-5, atol: 1e-6})},
   // Prod: tfjs multiplies left to right in double and rounds once; we keep that order, so results are identical.
   {name: 'Prod', op: kernel('Prod'), dtypes: ['float32', 'int32', 'bool'], tol: () => exact,
    range: {min: 0.6, max: 1.6}},
-  {name: 'Max', op: (x, a, k) => tf.max(x, a, k), dtypes: ['float32', 'int32', 'bool'], tol: () => exact},
-  {name: 'Min', op: (x, a, k) => tf.min(x, a, k), dtypes: ['float32', 'int32', 'bool'], tol: () => exact},
-  {name: 'Any', op: (x, a, k) => tf.any(x, a, k), dtypes: ['bool'], tol: () => exact},
-  {name: 'All', op: (x, a, k) => tf.all(x, a, k), dtypes: ['bool'], tol: () => exact},
+  {name: 'Max', op: (x, a, k) => tf.max(x, a ?? undefined, k), dtypes: ['float32', 'int32', 'bool'], tol: () => exact},
+  {name: 'Min', op: (x, a, k) => tf.min(x, a ?? undefined, k), dtypes: ['float32', 'int32', 'bool'], tol: () => exact},
+  {name: 'Any', op: (x, a, k) => tf.any(x, a ?? undefined, k), dtypes: ['bool'], tol: () => exact},
+  {name: 'All', op: (x, a, k) => tf.all(x, a ?? undefined, k), dtypes: ['bool'], tol: () => exact},
 ];
 
 function inputFor(rng: Rng, c: ReduceCase, shape: number[], dtype: 'float32' | 'int32' | 'bool'): HostTensor {
@@ -292,8 +292,8 @@ test('gradients of Sum, Mean and Max through tf.grad match cpu', (t) => {
     const label = `[${shape}] axis ${JSON.stringify(axis)} keepDims ${keepDims}`;
     // Squares make the upstream gradient non-uniform, so a wrong broadcast of dy would show.
     const sq = (f: (y: tf.Tensor) => tf.Tensor) => (xt: tf.Tensor) => tf.grad((y: tf.Tensor) => tf.sum(tf.square(f(y))))(xt);
-    assertParity(t, sq((y) => tf.sum(y, axis, keepDims)), [x], {rtol: 1e-5, atol: 1e-5}, `d sum ${label}`);
-    assertParity(t, sq((y) => tf.mean(y, axis, keepDims)), [x], {rtol: 1e-5, atol: 1e-6}, `d mean ${label}`);
-    assertParity(t, sq((y) => tf.max(y, axis, keepDims)), [x], {rtol: 1e-6, atol: 0}, `d max ${label}`);
+    assertParity(t, sq((y) => tf.sum(y, axis ?? undefined, keepDims)), [x], {rtol: 1e-5, atol: 1e-5}, `d sum ${label}`);
+    assertParity(t, sq((y) => tf.mean(y, axis ?? undefined, keepDims)), [x], {rtol: 1e-5, atol: 1e-6}, `d mean ${label}`);
+    assertParity(t, sq((y) => tf.max(y, axis ?? undefined, keepDims)), [x], {rtol: 1e-6, atol: 0}, `d max ${label}`);
   }
 });

@@ -19,7 +19,7 @@ function program(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor): tf.Tensor {
 /** x * y with a gradient that is `scale` times the true one for x (and exact for y). */
 function scaledGradMul(scale: number) {
   return tf.customGrad((x, y, save) => {
-    save([x as tf.Tensor, y as tf.Tensor]);
+    (save as tf.GradSaveFunc)([x as tf.Tensor, y as tf.Tensor]);
     return {
       value: tf.mul(x as tf.Tensor, y as tf.Tensor),
       gradFunc: (dy, saved) => [tf.mul(tf.mul(dy, saved[1]!), scale), tf.mul(dy, saved[0]!)],
