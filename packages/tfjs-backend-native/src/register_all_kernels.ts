@@ -13,6 +13,8 @@ import {realDivConfig} from './kernels/RealDiv.js';
 import {subConfig} from './kernels/Sub.js';
 // ---- reduce ----
 // ---- matmul ----
+import {_fusedMatMulConfig} from './kernels/_FusedMatMul.js';
+import {batchMatMulConfig} from './kernels/BatchMatMul.js';
 // ---- layout ----
 import {identityConfig} from './kernels/Identity.js';
 import {reshapeConfig} from './kernels/Reshape.js';
@@ -26,6 +28,8 @@ export const nativeKernels: readonly KernelSpec[] = [
   realDivConfig,
   // ---- reduce ----
   // ---- matmul ----
+  batchMatMulConfig,
+  _fusedMatMulConfig,
   // ---- layout ----
   identityConfig,
   reshapeConfig,
