@@ -19,6 +19,9 @@ import {batchMatMulConfig} from './kernels/BatchMatMul.js';
 import {identityConfig} from './kernels/Identity.js';
 import {reshapeConfig} from './kernels/Reshape.js';
 // ---- conv ----
+import {conv2DConfig} from './kernels/Conv2D.js';
+import {conv2DBackpropFilterConfig} from './kernels/Conv2DBackpropFilter.js';
+import {conv2DBackpropInputConfig} from './kernels/Conv2DBackpropInput.js';
 
 export const nativeKernels: readonly KernelSpec[] = [
   // ---- elementwise ----
@@ -34,6 +37,9 @@ export const nativeKernels: readonly KernelSpec[] = [
   identityConfig,
   reshapeConfig,
   // ---- conv ----
+  conv2DConfig,
+  conv2DBackpropInputConfig,
+  conv2DBackpropFilterConfig,
 ];
 
 function hasJsOnlyInput(inputs: Record<string, unknown>): boolean {
