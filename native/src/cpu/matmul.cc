@@ -11,14 +11,18 @@
 // activation) to each tile while it is still in L1. Many small matrices (attention heads: [197,64]x[64,197] x 384)
 // are spread over the threads one whole matrix per task instead.
 //
-// Roofline (this machine: 2 Zen cores, ~113 GFLOP/s FP32 FMA peak per core, L2 1 MB/core). An MR x NR tile does
-// 2*MR*NR flops per k step and loads MR + NR floats: 12x32 (AVX-512) is 768 flops per 44 floats = 4.4 flop/byte from
-// L1/L2, 6x16 (AVX2) is 192 per 22 floats = 2.2 flop/byte; both far above what L1 can feed (2 loads/cycle), so the
-// kernel is FMA-bound: 12 (6x16) or 24 (12x32) independent accumulators cover the 4-cycle FMA latency of 2 pipes.
-// 512^3: 268 MFLOP; packing moves 2 * 1 MB once per K block and is O(1/N) of the work, so ~85-90 % of peak is the
-// ceiling (~95 GFLOP/s per core, ~190 on two). For K = 64 (attention scores) the C tile is written after only 64
-// k steps, so store traffic and tile edges (197 = 6*32 + 5) cost more; expect 60-75 %.
-// Measured figures are in the commit history / the project's benchmark notes, not here.
+// Roofline for the development machine (2 Zen 5 EPYC cores, measured with an FMA-chain loop: ~215-220 GFLOP/s per
+// core with zmm FMAs and ~110 with ymm, i.e. 512-bit FMAs at full width here; ~17-19 GB/s of DRAM bandwidth per core).
+//  - Micro-kernel: an MR x NR tile does 2*MR*NR flops per k step for MR broadcasts + NR/W vector loads. 12x32 zmm is
+//    24 FMAs per 14 loads, 6x16 ymm 12 per 8: both FMA-bound (2 FMA pipes, 2+ loads per cycle), and 24 (12)
+//    independent accumulators cover the 4-cycle FMA latency on both pipes.
+//  - 512^3: 268 MFLOP against 3 MB of operands; each K block packs B once (kc x n) and A once per row block, O(1/N)
+//    of the work, so ~85-90 % of peak is the ceiling: ~190 GFLOP/s on one core, ~380 on two.
+//  - ViT linear layers ([12608, 384] x [384, 1152] and their gradients): large in every dimension, same ceiling.
+//  - Attention per head (384 x [197, 64] x [64, 197] and [197, 197] x [197, 64]): 1.9 GFLOP per call against ~100 MB
+//    of DRAM traffic (the 60 MB score matrix is written once, plus its read-for-ownership), ~9 ms of memory time on one
+//    core next to ~9 ms of FMA time, so ~50-60 % of peak from DRAM; the same shapes reach ~75 % when they sit in cache
+//    (K = 64 leaves only 64 FMA steps per written tile, and 197 = 16*12 + 5 = 6*32 + 5 wastes a few % at the edges).
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>

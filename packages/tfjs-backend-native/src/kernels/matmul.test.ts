@@ -253,7 +253,7 @@ test.serial('1 and 2 threads give bitwise identical products', (t) => {
   }
 });
 
-test('gradients of matMul (all transposes, broadcast batch) match cpu', (t) => {
+test('gradients of matMul (all transposes, batched) and of the fused op match cpu', (t) => {
   const rng = seeded(t);
   const cases: Array<[number[], number[], boolean, boolean]> = [
     [[17, 9], [9, 13], false, false],
