@@ -1,4 +1,13 @@
 // GEMM leaf routines for AVX-512 (see matmul_kernels.inc): a 12 x 32 micro-tile, 24 zmm accumulators.
+// Chosen by measurement on the 2-core Zen 5 development machine (one thread, best median GFLOP/s of 3 rounds; the
+// machine is shared, so differences under ~5 % are noise):
+//                 512^3  [12608,384]x[384,1152]  QK^T 384x197x197x64  PV  same in cache (8 heads)  dW (tA)  dX (tB)
+//   12x32 kc256    190          203                    125             113       176 / 176            191      180
+//   14x32          189          195                    116             106       162 / 163            192      183
+//    8x48          190          196                    134             112       155 / 143            184      184
+//    6x32          189          200                    131             121       167 / 168            184      174
+// kc 192/256/384 and mc 96/144 moved the large shapes by a few % either way; the blocking evens out the remainders
+// (cpu/matmul.cc). The IBOT_GEMM_AVX512_* macros exist to rerun this comparison.
 #include <immintrin.h>
 
 #include <cstring>
