@@ -10,7 +10,6 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
-#include <memory>
 
 #include "core/error.h"
 #include "core/thread_pool.h"
@@ -24,17 +23,28 @@ namespace {
 // budgets on big batches.
 constexpr int64_t kColsBudget = int64_t{8} << 20;
 
-struct FreeDeleter {
-  void operator()(float* p) const { std::free(p); }
-};
-using Buffer = std::unique_ptr<float, FreeDeleter>;
+// The im2col scratch of the calling thread, kept between calls: a fresh multi-megabyte buffer per call costs more in
+// page faults than the copy into it. It is bounded by kColsBudget.
+class ColsScratch {
+ public:
+  ~ColsScratch() { std::free(data_); }
+  float* get(int64_t floats) {
+    floats = std::max<int64_t>(floats, 16);
+    if (floats > size_) {
+      std::free(data_);
+      data_ = static_cast<float*>(std::aligned_alloc(64, (floats * sizeof(float) + 63) / 64 * 64));
+      size_ = data_ ? floats : 0;
+      if (!data_) fail("conv2d: out of memory for ", floats, " floats of im2col scratch");
+    }
+    return data_;
+  }
 
-Buffer alloc_floats(int64_t n) {
-  const size_t bytes = ((std::max<int64_t>(n, 1) * sizeof(float)) + 63) / 64 * 64;
-  float* p = static_cast<float*>(std::aligned_alloc(64, bytes));
-  if (!p) fail("conv2d: out of memory for ", n, " floats of im2col scratch");
-  return Buffer(p);
-}
+ private:
+  float* data_ = nullptr;
+  int64_t size_ = 0;
+};
+
+thread_local ColsScratch t_cols;
 
 int64_t patch_size(const Conv2DGeometry& g) { return g.filter_h * g.filter_w * g.in_c; }
 
@@ -76,11 +86,12 @@ void im2col(const Conv2DGeometry& g, const float* x, int64_t p0, int64_t p1, flo
 }
 
 // dx[b] = sum of dcols over every (output pixel, filter tap) that reads input pixel (b, ih, iw), for the images
-// [b0, b1) whose dcols rows start at dcols. Gathering per input row (instead of scattering per output pixel) makes
-// the threads write disjoint memory.
+// [b0, b1) whose dcols rows start at dcols. Each task owns whole input rows (b, ih): for every filter row kh that lands
+// on ih it adds the matching output row's taps, so threads write disjoint memory and no index needs a division beyond
+// one per (ih, kh).
 void col2im(const Conv2DGeometry& g, const float* dcols, int64_t b0, int64_t b1, float* dx) {
   const int64_t K = patch_size(g), ic = g.in_c;
-  parallel_for((b1 - b0) * g.in_h, 1, [&](int64_t s, int64_t e) {
+  parallel_for((b1 - b0) * g.in_h, 4, [&](int64_t s, int64_t e) {
     for (int64_t t = s; t < e; ++t) {
       const int64_t bl = t / g.in_h, ih = t % g.in_h;
       float* out_row = dx + ((b0 + bl) * g.in_h + ih) * g.in_w * ic;
@@ -90,15 +101,16 @@ void col2im(const Conv2DGeometry& g, const float* dcols, int64_t b0, int64_t b1,
         if (num_h < 0 || num_h % g.stride_h != 0) continue;
         const int64_t oh = num_h / g.stride_h;
         if (oh >= g.out_h) continue;
-        for (int64_t iw = 0; iw < g.in_w; ++iw) {
-          float* acc = out_row + iw * ic;
+        const float* src_row = dcols + (bl * g.out_h + oh) * g.out_w * K + kh * g.filter_w * ic;
+        for (int64_t ow = 0; ow < g.out_w; ++ow) {
+          const int64_t iw0 = ow * g.stride_w - g.pad_left;
+          const float* src = src_row + ow * K;
           for (int64_t kw = 0; kw < g.filter_w; ++kw) {
-            const int64_t num_w = iw + g.pad_left - kw * g.dilation_w;
-            if (num_w < 0 || num_w % g.stride_w != 0) continue;
-            const int64_t ow = num_w / g.stride_w;
-            if (ow >= g.out_w) continue;
-            const float* src = dcols + ((bl * g.out_h + oh) * g.out_w + ow) * K + (kh * g.filter_w + kw) * ic;
-            for (int64_t c = 0; c < ic; ++c) acc[c] += src[c];
+            const int64_t iw = iw0 + kw * g.dilation_w;
+            if (iw < 0 || iw >= g.in_w) continue;
+            float* acc = out_row + iw * ic;
+            const float* tap = src + kw * ic;
+            for (int64_t c = 0; c < ic; ++c) acc[c] += tap[c];
           }
         }
       }
@@ -132,12 +144,12 @@ void conv2d(const Conv2DGeometry& g, const Tensor& x, const Tensor& filter, cons
     return;
   }
   const int64_t chunk = chunk_pixels(K, P, 1);
-  Buffer cols = alloc_floats(chunk * K);
+  float* cols = t_cols.get(chunk * K);
   for (int64_t p0 = 0; p0 < P; p0 += chunk) {
     const int64_t p1 = std::min(P, p0 + chunk);
-    im2col(g, x.data<float>(), p0, p1, cols.get());
+    im2col(g, x.data<float>(), p0, p1, cols);
     a.m = p1 - p0;
-    a.a = cols.get();
+    a.a = cols;
     a.lda = K;
     a.c = out.data<float>() + p0 * N;
     gemm(a);
@@ -167,12 +179,12 @@ void conv2d_backprop_filter(const Conv2DGeometry& g, const Tensor& x, const Tens
     return;
   }
   const int64_t chunk = chunk_pixels(K, P, 1);
-  Buffer cols = alloc_floats(chunk * K);
+  float* cols = t_cols.get(chunk * K);
   for (int64_t p0 = 0; p0 < P; p0 += chunk) {
     const int64_t p1 = std::min(P, p0 + chunk);
-    im2col(g, x.data<float>(), p0, p1, cols.get());
+    im2col(g, x.data<float>(), p0, p1, cols);
     a.k = p1 - p0;
-    a.a = cols.get();
+    a.a = cols;
     a.b = dy.data<float>() + p0 * N;
     a.beta = p0 == 0 ? 0.0f : 1.0f;
     gemm(a);
@@ -205,14 +217,14 @@ void conv2d_backprop_input(const Conv2DGeometry& g, const Tensor& dy, const Tens
   // Whole images per chunk, so col2im sees every window that touches the pixels it writes.
   const int64_t per_image = g.out_h * g.out_w;
   const int64_t chunk = chunk_pixels(K, P, per_image);
-  Buffer dcols = alloc_floats(chunk * K);
+  float* dcols = t_cols.get(chunk * K);
   for (int64_t p0 = 0; p0 < P; p0 += chunk) {
     const int64_t p1 = std::min(P, p0 + chunk);
     a.m = p1 - p0;
     a.a = dy.data<float>() + p0 * N;
-    a.c = dcols.get();
+    a.c = dcols;
     gemm(a);
-    col2im(g, dcols.get(), p0 / per_image, p1 / per_image, dx.data<float>());
+    col2im(g, dcols, p0 / per_image, p1 / per_image, dx.data<float>());
   }
 }
 
