@@ -62,8 +62,11 @@ function randomGeometry(rng: Rng, dilated: boolean): Geometry {
   const fh = rng.int(1, 5), fw = rng.int(1, 5);
   const dilations: [number, number] = dilated ? [rng.int(1, 2), rng.int(1, 2)] : [1, 1];
   // Inputs at least as large as the dilated filter so VALID has an output.
-  const h = rng.int((fh - 1) * dilations[0] + 1, 13), w = rng.int((fw - 1) * dilations[1] + 1, 13);
   const kind = rng.int(0, 3);
+  // Numeric padding sizes the output width from the filter height (a tfjs quirk the native kernel follows), so the
+  // width must fit the dilated filter height too, or tfjs cpu itself fails on a negative size.
+  const minW = Math.max((fw - 1) * dilations[1] + 1, kind === 2 ? (fh - 1) * dilations[0] + 1 : 1);
+  const h = rng.int((fh - 1) * dilations[0] + 1, 13), w = rng.int(minW, 13);
   const pad: Pad = kind === 0 ? 'same' : kind === 1 ? 'valid' : kind === 2 ? rng.int(0, 2) :
       [[0, 0], [rng.int(0, 3), rng.int(0, 3)], [rng.int(0, 3), rng.int(0, 3)], [0, 0]];
   // tfjs only accepts dilations > 1 with stride 1.
