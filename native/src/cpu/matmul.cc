@@ -282,7 +282,7 @@ void gemm(const GemmArgs& g_in) {
   // [12608,1152]: 368 vs 316), but every thread packs the shared operand: (T - 1) * min(M, N) * K extra copies
   // against M * N * K / T multiply-adds per thread. Below ~6 % of that, split; with many threads, share B blocks.
   const int64_t wide = std::max(g.m, g.n);
-  const bool split = int64_t{threads} * (threads - 1) * 16 <= wide && wide >= int64_t{threads} * 4 * kr.nr;
+  const bool split = int64_t{threads} * (threads - 1) * 16 <= wide && wide >= int64_t{threads} * 2 * kr.nr;
   for (int64_t i = 0; i < g.batch; ++i) {
     if (split) gemm_split(kr, g, operands(i), epi, threads);
     else gemm_parallel(kr, g, operands(i), epi, threads);
