@@ -236,7 +236,8 @@ test.serial('1 and 2 threads give bitwise identical products', (t) => {
     [[257, 129], [129, 65], false, false],
     [[300, 511], [300, 200], true, false],  // the row blocks differ with the thread count
     [[64, 197, 64], [64, 197, 64], false, true],
-    [[65, 700], [700, 33], false, false],     // two K blocks
+    [[65, 700], [700, 33], false, false],     // two K blocks, row blocks shared over a packed B
+    [[9, 600], [600, 120], false, false],     // one row block: the columns are split across threads
   ];
   try {
     for (const [sa, sb, ta, tb] of cases) {
