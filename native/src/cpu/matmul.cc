@@ -8,8 +8,10 @@
 //         for jr in nc by NR:              one kc x nr panel of B stays in L1
 //           for ir in mc by MR:            micro-kernel: MR x NR accumulators in registers, K-loop of FMAs
 // The first K block overwrites (or accumulates onto beta * C), the last one applies the fused epilogue (bias, then
-// activation) to each tile while it is still in L1. Many small matrices (attention heads: [197,64]x[64,197] x 384)
-// are spread over the threads one whole matrix per task instead.
+// activation) to each tile while it is still in L1. Threads: many small matrices (attention heads: [197,64]x[64,197]
+// x 384) go one whole matrix per task; one large matrix is cut into one slice of C per thread, each running the loops
+// above on its own (gemm_split), unless the threads are so many that re-packing the shared operand per slice would
+// cost more than sharing packed B blocks between row-block tasks (gemm_parallel, as in the loop nest above).
 //
 // Roofline for the development machine (2 Zen 5 EPYC cores, measured with an FMA-chain loop: ~215-220 GFLOP/s per
 // core with zmm FMAs and ~110 with ymm, i.e. 512-bit FMAs at full width here; ~17-19 GB/s of DRAM bandwidth per core).
