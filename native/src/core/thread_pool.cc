@@ -22,6 +22,12 @@ namespace {
 
 thread_local bool t_in_worker = false;
 
+struct InWorkerScope {
+  bool saved = t_in_worker;
+  InWorkerScope() { t_in_worker = true; }
+  ~InWorkerScope() { t_in_worker = saved; }
+};
+
 // One parallel region. It lives on the caller's stack; workers join it only while it is published (under the mutex) and
 // the caller waits for every worker to leave before returning, so a late worker never touches the next job.
 struct Job {
@@ -71,7 +77,12 @@ class Pool {
       generation_.fetch_add(1, std::memory_order_release);
     }
     cv_.notify_all();
-    job.work();
+    {
+      // The caller works on the job too; a parallel_for nested in its chunks must run inline as on the workers,
+      // or it would lock run_mutex_ a second time on this thread.
+      InWorkerScope scope;
+      job.work();
+    }
     while (job.done.load(std::memory_order_acquire) < job.chunks) IBOT_PAUSE();
     {
       std::lock_guard<std::mutex> lock(mutex_);

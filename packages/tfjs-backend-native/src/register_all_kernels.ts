@@ -81,6 +81,8 @@ import {softmaxConfig} from './kernels/Softmax.js';
 import {sumConfig} from './kernels/Sum.js';
 import {topKConfig} from './kernels/TopK.js';
 // ---- matmul ----
+import {_fusedMatMulConfig} from './kernels/_FusedMatMul.js';
+import {batchMatMulConfig} from './kernels/BatchMatMul.js';
 // ---- layout ----
 import {concatConfig} from './kernels/Concat.js';
 import {gatherNdConfig} from './kernels/GatherNd.js';
@@ -101,6 +103,9 @@ import {transposeConfig} from './kernels/Transpose.js';
 import {unpackConfig} from './kernels/Unpack.js';
 import {unsortedSegmentSumConfig} from './kernels/UnsortedSegmentSum.js';
 // ---- conv ----
+import {conv2DConfig} from './kernels/Conv2D.js';
+import {conv2DBackpropFilterConfig} from './kernels/Conv2DBackpropFilter.js';
+import {conv2DBackpropInputConfig} from './kernels/Conv2DBackpropInput.js';
 
 export const nativeKernels: readonly KernelSpec[] = [
   // ---- elementwise ----
@@ -178,6 +183,8 @@ export const nativeKernels: readonly KernelSpec[] = [
   sumConfig,
   topKConfig,
   // ---- matmul ----
+  batchMatMulConfig,
+  _fusedMatMulConfig,
   // ---- layout ----
   concatConfig,
   gatherNdConfig,
@@ -198,6 +205,9 @@ export const nativeKernels: readonly KernelSpec[] = [
   unpackConfig,
   unsortedSegmentSumConfig,
   // ---- conv ----
+  conv2DConfig,
+  conv2DBackpropInputConfig,
+  conv2DBackpropFilterConfig,
 ];
 
 function hasJsOnlyInput(inputs: Record<string, unknown>): boolean {
