@@ -26,7 +26,10 @@ export const conv2DBackpropFilterConfig: KernelSpec = {
     const info = backend_util.computeConv2DInfo(x.shape as Shape4, filterShape as Shape4, strides, 1, pad,
                                                 dimRoundingMode, false, 'channelsLast');
     const geometry = nativeConvGeometry(info);
-    if (!geometry) return be.runOnCpu(Conv2DBackpropFilter, inputs, attrs);
+    // A dy that does not have the conv's output shape is inconsistent input (tfjs's conv2dTranspose lets it through);
+    // the cpu kernel reads the part of it the geometry names, and we reproduce that by running it.
+    const dyShape = [info.batchSize, info.outHeight, info.outWidth, info.outChannels];
+    if (!geometry || dy.shape.some((d, i) => d !== dyShape[i])) return be.runOnCpu(Conv2DBackpropFilter, inputs, attrs);
     const shape = [...filterShape];
     const dw = be.makeOutput(shape, 'float32');
     return be.compute(dw, (o) => be.addon.Conv2DBackpropFilter(be.handle(x), x.shape, be.handle(dy), dy.shape,

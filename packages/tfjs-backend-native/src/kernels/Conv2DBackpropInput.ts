@@ -27,7 +27,10 @@ export const conv2DBackpropInputConfig: KernelSpec = {
     const info = backend_util.computeConv2DInfo(inputShape as Shape4, filter.shape as Shape4, strides, 1, pad,
                                                 dimRoundingMode, false, 'channelsLast');
     const geometry = nativeConvGeometry(info);
-    if (!geometry) return be.runOnCpu(Conv2DBackpropInput, inputs, attrs);
+    // A dy that does not have the conv's output shape is inconsistent input (tfjs's conv2dTranspose lets it through);
+    // the cpu kernel reads the part of it the geometry names, and we reproduce that by running it.
+    const dyShape = [info.batchSize, info.outHeight, info.outWidth, info.outChannels];
+    if (!geometry || dy.shape.some((d, i) => d !== dyShape[i])) return be.runOnCpu(Conv2DBackpropInput, inputs, attrs);
     const shape = [...inputShape];
     const dx = be.makeOutput(shape, 'float32');
     return be.compute(dx, (o) => be.addon.Conv2DBackpropInput(be.handle(dy), dy.shape, be.handle(filter),
