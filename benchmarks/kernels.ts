@@ -13,7 +13,7 @@ import {nativeAddon} from '@ibotjs/tfjs-backend-native';
 import {timeCase, type Timing, useBackend} from './lib/harness.js';
 import {loadKernelCases} from './lib/kernel_cases.js';
 import {describeMachine} from './lib/machine.js';
-import {measureFmaPeak} from './lib/peak.js';
+import {describePeak, measureFmaPeak} from './lib/peak.js';
 
 const {values: args} = parseArgs({
   options: {only: {type: 'string'}, backends: {type: 'string', default: 'native,wasm,cpu'}, out: {type: 'string'}},
@@ -26,8 +26,7 @@ const cases = loadKernelCases(args.only);
 const threads = nativeAddon().info().cpu.threads;
 const peak = measureFmaPeak(threads);
 console.log(describeMachine());
-console.log(`FP32 FMA peak: ${peak.perCoreGflops.toFixed(0)} GFLOP/s per core, ${peak.allCoresGflops.toFixed(0)} on ` +
-            `${threads} threads (${peak.how})\n`);
+console.log(`FP32 FMA peak: ${describePeak(peak)} (${peak.how})\n`);
 
 const results = new Map<string, Map<string, Timing>>();
 for (const backend of backends) {
@@ -52,7 +51,7 @@ const rows = cases.map((c) => {
   const gflops = c.flops && n ? c.flops / n / 1e6 : undefined;
   return [c.name, ...backends.map((b) => fmt(r.get(b)?.medianMs)), ratio(n, r.get('wasm')?.medianMs),
           ratio(n, r.get('cpu')?.medianMs), gflops ? gflops.toFixed(0) : '—',
-          gflops ? `${(100 * gflops / peak.allCoresGflops).toFixed(0)} %` : '—'];
+          gflops ? `${(100 * gflops / peak.ceiling).toFixed(0)} %` : '—'];
 });
 const table = [header, header.map(() => '---'), ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
 console.log(`\n${table}`);
@@ -68,8 +67,8 @@ Machine:
 ${describeMachine()}
 \`\`\`
 
-FP32 FMA peak measured in the same run: **${peak.perCoreGflops.toFixed(0)} GFLOP/s per core, ${peak.allCoresGflops.toFixed(0)} GFLOP/s
-on ${threads} threads** — ${peak.how}. "% of FMA peak" divides native GFLOP/s by the all-threads figure.
+FP32 FMA peak measured in the same run: **${describePeak(peak)}** — ${peak.how}. "% of FMA peak" divides native
+GFLOP/s by the higher all-threads figure (${peak.ceiling.toFixed(0)} GFLOP/s).
 
 ${table}
 `;
