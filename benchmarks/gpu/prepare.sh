@@ -19,9 +19,13 @@ cp native/build-gpu/Release/ibotjs_native.node .gpu/
 
 node packages/tfjs-backend-native/scripts/bundle-tfjs-gradients.mjs
 node benchmarks/gpu/bundle.mjs
+# tfjs-core's op suite on 'cuda': the bundle (test/conformance/.bundle, carried too) and jasmine-core, which it loads.
+node test/conformance/run.mjs --build-only
+rm -rf .gpu/node_modules && mkdir -p .gpu/node_modules
+cp -rL node_modules/jasmine-core .gpu/node_modules/
 
 # The standalone GEMM/conv check (native/test/cuda/README.md), for sm_90a.
 IBOT_TEST_ARCHS="-gencode=arch=compute_90a,code=sm_90a" bash native/test/cuda/build.sh
 cp native/test/cuda/build/gemm_check .gpu/
 du -sh .gpu/* | sed 's/^/  /'
-echo "ready: carry .gpu and run 'bash benchmarks/gpu/run.sh' on the GPU machine"
+echo "ready: carry .gpu and test/conformance/.bundle, and run 'bash benchmarks/gpu/run.sh' on the GPU machine"

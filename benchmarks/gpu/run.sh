@@ -22,6 +22,9 @@ status=0
 echo "== 1. kernel parity on cuda (the same test files as pnpm test, through benchmarks/gpu/ava_shim.ts)"
 IBOT_TEST_BACKEND=cuda timeout 300 node .gpu/parity.mjs || status=1
 
+echo "== 1b. tfjs-core's op test suite on cuda"
+NODE_PATH=$PWD/.gpu/node_modules timeout 300 node test/conformance/run.mjs --prebuilt --backend cuda || status=1
+
 if [[ -x .gpu/gemm_check ]]; then
   echo "== 2. standalone GEMM check (cuda::gemm vs a float64 CPU reference, then timings)"
   timeout 180 .gpu/gemm_check all || status=1

@@ -4,13 +4,15 @@
 // exits non-zero when a spec fails.
 //
 //   node test/conformance/run.mjs [--grep TEXT] [--backend native|cuda] [--run-excluded] [--verbose]
+//                                 [--build-only | --prebuilt]
+// --build-only writes the bundle and exits; --prebuilt runs an existing bundle without esbuild (the GPU machine has
+// no node_modules: benchmarks/gpu/prepare.sh builds the bundle here and carries jasmine-core along).
 //
 // tfjs-core's ESM sources use extension-less imports and its test files are marked side-effect free, so they are
 // bundled with esbuild (ignoreAnnotations keeps the test files) into test/conformance/.bundle/, together with our
 // backend's TypeScript sources. One copy of tfjs-core serves the tests and our backend: '@tensorflow/tfjs-core'
 // resolves to its ESM dist (mainFields module first), the same files the tests import. The bundle is rebuilt only
 // when one of its input files (from the last build's metafile) or this script changed.
-import {build} from 'esbuild';
 import {createHash} from 'node:crypto';
 import {existsSync, mkdirSync, readFileSync, statSync, writeFileSync} from 'node:fs';
 import {createRequire} from 'node:module';
@@ -25,13 +27,15 @@ const stampFile = join(bundleDir, 'inputs.json');
 const require = createRequire(import.meta.url);
 
 function parseArgs(argv) {
-  const opts = {grep: '', backend: 'native', runExcluded: false, verbose: false};
+  const opts = {grep: '', backend: 'native', runExcluded: false, verbose: false, buildOnly: false, prebuilt: false};
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--grep') opts.grep = argv[++i] ?? '';
     else if (a === '--backend') opts.backend = argv[++i] ?? 'native';
     else if (a === '--run-excluded') opts.runExcluded = true;
     else if (a === '--verbose') opts.verbose = true;
+    else if (a === '--build-only') opts.buildOnly = true;
+    else if (a === '--prebuilt') opts.prebuilt = true;
     else throw new Error(`conformance: unknown argument '${a}'`);
   }
   return opts;
@@ -78,6 +82,7 @@ const keepImportMetaUrl = {
 async function ensureBundle() {
   if (bundleIsFresh()) return false;
   mkdirSync(bundleDir, {recursive: true});
+  const {build} = await import('esbuild');
   const result = await build({
     entryPoints: [join(here, 'entry.ts')],
     outfile: bundleFile,
@@ -110,7 +115,11 @@ async function ensureBundle() {
 const opts = parseArgs(process.argv.slice(2));
 process.env['IBOT_QUIET_FALLBACK'] ??= '1';
 const t0 = performance.now();
-const rebuilt = await ensureBundle();
+const rebuilt = opts.prebuilt ? false : await ensureBundle();
+if (opts.buildOnly) {
+  console.log(`conformance bundle ${rebuilt ? 'built' : 'up to date'}: ${relative(root, bundleFile)}`);
+  process.exit(0);
+}
 const tBundle = performance.now();
 
 // Boot jasmine-core programmatically (no browser, no jasmine CLI): this defines describe/it/expect/jasmine globals,
