@@ -14,6 +14,6 @@ if [[ "${IBOT_PTXAS_VERBOSE:-0}" == "1" ]]; then extra+=(-Xptxas -v); fi
 # shellcheck disable=SC2086
 nvcc -std=c++17 -O3 --expt-relaxed-constexpr -lineinfo $archs "${extra[@]}" \
   -I"$src" -DIBOT_CUDA_ARCHS="\"gemm_check\"" \
-  "$here/gemm_check.cu" "$src/cuda/matmul.cu" "$src/cuda/conv.cu" "$src/cuda/runtime.cu" "$src/core/storage.cc" \
+  "$here/gemm_check.cu" "$src/cuda/matmul.cu" "$src/cuda/conv.cu" "$src/cuda/runtime.cu" "$src/core/storage.cc" "$src/core/host_cache.cc" \
   -o "$out/gemm_check"
 echo "built $out/gemm_check"
