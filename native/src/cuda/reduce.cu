@@ -16,6 +16,7 @@
 #include "core/storage.h"
 #include "cuda/common.cuh"
 #include "kernels/reduce.h"
+#include "kernels/reduce_dispatch.h"
 #include "kernels/reduce_plan.h"
 
 namespace ibot::cuda {
@@ -25,14 +26,6 @@ constexpr unsigned kFullMask = 0xffffffffu;
 constexpr int kThreads = 256;
 
 // ---- helpers ------------------------------------------------------------------------------------------------------
-
-// ToInt32 as JS applies it when a double is stored into an Int32Array.
-__device__ inline int32_t to_int32(double v) {
-  if (!isfinite(v)) return 0;
-  double m = fmod(trunc(v), 4294967296.0);
-  if (m < 0) m += 4294967296.0;
-  return static_cast<int32_t>(static_cast<uint32_t>(m));
-}
 
 template <typename T>
 __device__ inline T shfl_down(T v, int delta) {
@@ -116,7 +109,7 @@ struct ProdOp {
   __device__ Acc combine(Acc a, Acc b) const { return a * b; }
   __device__ Out store(Acc a) const {
     if constexpr (std::is_same<O, float>::value) return static_cast<float>(a);
-    else return to_int32(a);
+    else return int32_from_double(a);
   }
 };
 
@@ -440,17 +433,6 @@ void reduce_int(ReduceOp op, const Tensor& x, const Tensor& out, const ReducePla
   }
 }
 
-void fill_empty(ReduceOp op, const Tensor& out) {
-  const int64_t n = out.numel();
-  switch (out.dtype()) {
-    case DType::kFloat32:
-      return fill(out.data<float>(), n,
-                  op == ReduceOp::kProd ? 1.0f : (op == ReduceOp::kMax || op == ReduceOp::kMin) ? NAN : 0.0f);
-    case DType::kInt32: return fill(out.data<int32_t>(), n, op == ReduceOp::kProd ? 1 : 0);
-    case DType::kBool: return fill(out.data<uint8_t>(), n, static_cast<uint8_t>(0));
-  }
-}
-
 // ---- ArgMax / ArgMin ----------------------------------------------------------------------------------------------
 
 template <typename T, bool kMax>
@@ -514,7 +496,7 @@ __global__ void arg_cols_kernel(const T* __restrict__ x, int32_t* __restrict__ o
   }
 }
 
-template <typename T, bool kMax>
+template <bool kMax, typename T>
 void arg_launch(const T* x, int32_t* out, int64_t outer, int64_t R, int64_t inner) {
   if (inner == 1) {
     arg_rows_kernel<T, kMax><<<blocks_for(outer * 32, kThreads), kThreads, 0, stream()>>>(x, out, outer, R);
@@ -525,33 +507,7 @@ void arg_launch(const T* x, int32_t* out, int64_t outer, int64_t R, int64_t inne
   }
 }
 
-template <bool kMax>
-void arg_dtype(const Tensor& x, int32_t* out, int64_t outer, int64_t R, int64_t inner) {
-  switch (x.dtype()) {
-    case DType::kFloat32: return arg_launch<float, kMax>(x.data<float>(), out, outer, R, inner);
-    case DType::kInt32: return arg_launch<int32_t, kMax>(x.data<int32_t>(), out, outer, R, inner);
-    case DType::kBool: return arg_launch<uint8_t, kMax>(x.data<uint8_t>(), out, outer, R, inner);
-  }
-}
-
 // ---- Cumsum / Cumprod ---------------------------------------------------------------------------------------------
-
-struct AddF32 {
-  __device__ float operator()(float a, float b) const { return a + b; }
-};
-struct MulF32 {
-  __device__ float operator()(float a, float b) const { return a * b; }
-};
-struct AddI32 {
-  __device__ int32_t operator()(int32_t a, int32_t b) const {
-    return static_cast<int32_t>(static_cast<uint32_t>(a) + static_cast<uint32_t>(b));
-  }
-};
-struct MulI32 {
-  __device__ int32_t operator()(int32_t a, int32_t b) const {
-    return to_int32(static_cast<double>(a) * static_cast<double>(b));
-  }
-};
 
 // One thread per line along the scanned axis, stepping serially: the same roundings as tfjs, bit for bit (a lone add
 // or multiply cannot be contracted into an FMA). Long scans over few lines are slow this way; none is on a hot path.
@@ -585,19 +541,14 @@ void scan_launch(const In* x, Out* y, int64_t outer, int64_t R, int64_t inner, b
   IBOT_CUDA_CHECK_LAUNCH("scan_kernel");
 }
 
-template <typename In>
-void scan_int(ScanOp op, const In* x, int32_t* y, int64_t outer, int64_t R, int64_t inner, bool exclusive,
-              bool reverse) {
-  if (op == ScanOp::kSum) scan_launch(x, y, outer, R, inner, exclusive, reverse, 0, AddI32{});
-  else scan_launch(x, y, outer, R, inner, exclusive, reverse, 1, MulI32{});
-}
-
 }  // namespace
 
 void reduce(ReduceOp op, const Tensor& x, const std::vector<int>& axes, const Tensor& out) {
   const ReducePlan p = plan_reduce(x.shape, axes);
   if (p.out_numel == 0) return;
-  if (p.reduce_numel == 0) return fill_empty(op, out);
+  if (p.reduce_numel == 0) {
+    return fill_empty_reduce(op, out, [](auto* o, int64_t n, auto v) { fill(o, n, v); });
+  }
   switch (x.dtype()) {
     case DType::kFloat32: {
       const double n = static_cast<double>(p.reduce_numel);
@@ -616,34 +567,17 @@ void reduce(ReduceOp op, const Tensor& x, const std::vector<int>& axes, const Te
 }
 
 void arg_reduce(bool is_max, const Tensor& x, int axis, const Tensor& out) {
-  int64_t outer = 1, inner = 1;
-  for (int d = 0; d < axis; ++d) outer *= x.shape[d];
-  for (int d = axis + 1; d < x.rank(); ++d) inner *= x.shape[d];
-  const int64_t R = x.shape[axis];
-  if (outer * inner == 0) return;
-  int32_t* o = out.data<int32_t>();
-  if (R == 0) return fill(o, outer * inner, 0);
-  if (is_max) arg_dtype<true>(x, o, outer, R, inner);
-  else arg_dtype<false>(x, o, outer, R, inner);
+  dispatch_arg_reduce(
+      is_max, x, axis, out, [](int32_t* o, int64_t n) { fill(o, n, 0); },
+      [](auto kmax, const auto* xd, int32_t* o, const AxisView& v) {
+        arg_launch<decltype(kmax)::value>(xd, o, v.outer, v.R, v.inner);
+      });
 }
 
 void scan(ScanOp op, const Tensor& x, int axis, bool exclusive, bool reverse, const Tensor& out) {
-  if (x.numel() == 0) return;
-  int64_t outer = 1, inner = 1;
-  for (int d = 0; d < axis; ++d) outer *= x.shape[d];
-  for (int d = axis + 1; d < x.rank(); ++d) inner *= x.shape[d];
-  const int64_t R = x.shape[axis];
-  switch (x.dtype()) {
-    case DType::kFloat32:
-      if (op == ScanOp::kSum)
-        scan_launch(x.data<float>(), out.data<float>(), outer, R, inner, exclusive, reverse, 0.0f, AddF32{});
-      else scan_launch(x.data<float>(), out.data<float>(), outer, R, inner, exclusive, reverse, 1.0f, MulF32{});
-      return;
-    case DType::kInt32:
-      return scan_int(op, x.data<int32_t>(), out.data<int32_t>(), outer, R, inner, exclusive, reverse);
-    case DType::kBool:
-      return scan_int(op, x.data<uint8_t>(), out.data<int32_t>(), outer, R, inner, exclusive, reverse);
-  }
+  dispatch_scan(op, x, axis, out, [&](const auto* xd, auto* yd, const AxisView& v, auto identity, auto step) {
+    scan_launch(xd, yd, v.outer, v.R, v.inner, exclusive, reverse, identity, step);
+  });
 }
 
 }  // namespace ibot::cuda
