@@ -1,33 +1,13 @@
 // What every GEMM kernel variant shares (cuda/matmul_tf32.cuh, cuda/matmul_simt.cuh, cuda/matmul.cu): the kernel
 // argument block, the tile rasterisation and the fused write-back epilogue c = act(alpha·acc + beta·c + bias[col]);
-// plus Scratch, the pooled temporary buffer that split-K and conv's column matrices use.
+// it also brings in Scratch (cuda/scratch.cuh), the pooled buffer for split-K partials and conv's column matrices.
 #pragma once
 #include <cstdint>
 
 #include "core/storage.h"
 #include "cuda/common.cuh"
+#include "cuda/scratch.cuh"
 #include "kernels/matmul.h"
-
-namespace ibot::cuda {
-
-// A float32 device buffer for intermediates (split-K partial sums, conv column matrices) from the stream-ordered pool.
-// Freeing is stream-ordered too, so the destructor may run right after the launches that use the buffer.
-class Scratch {
- public:
-  explicit Scratch(int64_t numel) : s_(storage_alloc(Device::kCuda, DType::kFloat32, numel)) {}
-  ~Scratch() {
-    storage_release(s_);
-    delete s_;
-  }
-  Scratch(const Scratch&) = delete;
-  Scratch& operator=(const Scratch&) = delete;
-  float* data() const { return s_->as<float>(); }
-
- private:
-  Storage* s_;
-};
-
-}  // namespace ibot::cuda
 
 namespace ibot::cuda::gemm_detail {
 

@@ -15,6 +15,7 @@
 
 #include "core/storage.h"
 #include "cuda/common.cuh"
+#include "cuda/scratch.cuh"
 #include "kernels/reduce.h"
 #include "kernels/reduce_dispatch.h"
 #include "kernels/reduce_plan.h"
@@ -206,23 +207,6 @@ DevicePlan device_plan(const ReducePlan& p) {
   return d;
 }
 
-// Scratch for split reductions, freed in stream order (the kernels that use it are queued before the free).
-class Scratch {
- public:
-  explicit Scratch(size_t bytes) : s_(storage_alloc(Device::kCuda, DType::kFloat32, static_cast<int64_t>((bytes + 3) / 4))) {}
-  ~Scratch() {
-    storage_release(s_);
-    delete s_;
-  }
-  Scratch(const Scratch&) = delete;
-  Scratch& operator=(const Scratch&) = delete;
-  template <typename T>
-  T* as() const { return static_cast<T*>(s_->data); }
-
- private:
-  Storage* s_;
-};
-
 // ---- kernels ------------------------------------------------------------------------------------------------------
 
 // Short rows: one warp per row. x is [rows, R].
@@ -379,8 +363,8 @@ void launch(const Op& op, const typename Op::In* x, typename Op::Out* out, const
       IBOT_CUDA_CHECK_LAUNCH("reduce_rows_block_kernel");
       return;
     }
-    Scratch scratch(static_cast<size_t>(outer * chunks) * sizeof(Acc));
-    Acc* partial = scratch.as<Acc>();
+    const Scratch scratch = Scratch::of<Acc>(outer * chunks);
+    Acc* partial = scratch.data<Acc>();
     reduce_rows_block_kernel<<<blocks_for(outer * chunks, 1), kThreads, 0, stream()>>>(
         op, x, partial, out, outer, R, static_cast<int>(chunks));
     IBOT_CUDA_CHECK_LAUNCH("reduce_rows_block_kernel");
@@ -399,8 +383,8 @@ void launch(const Op& op, const typename Op::In* x, typename Op::Out* out, const
     return;
   }
   const int64_t n = outer * inner;
-  Scratch scratch(static_cast<size_t>(n * chunks) * sizeof(Acc));
-  Acc* partial = scratch.as<Acc>();
+  const Scratch scratch = Scratch::of<Acc>(n * chunks);
+  Acc* partial = scratch.data<Acc>();
   reduce_cols_kernel<<<blocks_for(tasks * chunks, 1), block, 0, stream()>>>(op, x, partial, out, outer, R, inner,
                                                                             static_cast<int>(chunks));
   IBOT_CUDA_CHECK_LAUNCH("reduce_cols_kernel");
