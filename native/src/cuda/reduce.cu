@@ -153,60 +153,6 @@ struct LogicalOp {
   __device__ Out store(Acc a) const { return static_cast<uint8_t>(a); }
 };
 
-// ---- plans --------------------------------------------------------------------------------------------------------
-
-// The general form of a plan (the simple form [outer, R, inner] is the special case kept {outer, inner}, reduced {R}).
-struct DevicePlan {
-  int kept_rank, red_rank;
-  int64_t kept_shape[kMaxReduceBlocks], kept_stride[kMaxReduceBlocks];
-  int64_t red_shape[kMaxReduceBlocks], red_stride[kMaxReduceBlocks];
-  int64_t out_numel, reduce_numel;
-
-  __device__ int64_t kept_offset(int64_t o) const {
-    int64_t off = 0;
-    for (int d = kept_rank - 1; d >= 0; --d) {
-      off += (o % kept_shape[d]) * kept_stride[d];
-      o /= kept_shape[d];
-    }
-    return off;
-  }
-  // Offset of the r-th reduced element, r in row-major order of the reduced indices (tfjs's order).
-  __device__ int64_t red_offset(int64_t r) const {
-    int64_t off = 0;
-    for (int d = red_rank - 1; d >= 0; --d) {
-      off += (r % red_shape[d]) * red_stride[d];
-      r /= red_shape[d];
-    }
-    return off;
-  }
-};
-
-DevicePlan device_plan(const ReducePlan& p) {
-  DevicePlan d{};
-  d.out_numel = p.out_numel;
-  d.reduce_numel = p.reduce_numel;
-  if (p.simple) {
-    d.kept_rank = 2;
-    d.kept_shape[0] = p.outer;
-    d.kept_stride[0] = p.reduce * p.inner;
-    d.kept_shape[1] = p.inner;
-    d.kept_stride[1] = 1;
-    d.red_rank = 1;
-    d.red_shape[0] = p.reduce;
-    d.red_stride[0] = p.inner;
-    return d;
-  }
-  d.kept_rank = p.kept_rank;
-  d.red_rank = p.red_rank;
-  for (int i = 0; i < kMaxReduceBlocks; ++i) {
-    d.kept_shape[i] = p.kept_shape[i];
-    d.kept_stride[i] = p.kept_stride[i];
-    d.red_shape[i] = p.red_shape[i];
-    d.red_stride[i] = p.red_stride[i];
-  }
-  return d;
-}
-
 // ---- kernels ------------------------------------------------------------------------------------------------------
 
 // Short rows: one warp per row. x is [rows, R].
@@ -287,7 +233,7 @@ __global__ void finish_kernel(Op op, const typename Op::Acc* __restrict__ partia
 
 // Layouts that do not collapse to [outer, R, inner]: one warp per output.
 template <class Op>
-__global__ void reduce_general_kernel(Op op, DevicePlan p, const typename Op::In* __restrict__ x,
+__global__ void reduce_general_kernel(Op op, ReducePlan p, const typename Op::In* __restrict__ x,
                                       typename Op::Out* __restrict__ out) {
   const int lane = threadIdx.x & 31;
   const int64_t warps = static_cast<int64_t>(gridDim.x) * (blockDim.x >> 5);
@@ -302,7 +248,7 @@ __global__ void reduce_general_kernel(Op op, DevicePlan p, const typename Op::In
 
 // Order-sensitive ops (Prod): one thread per output, reduced elements in tfjs's order.
 template <class Op>
-__global__ void reduce_serial_kernel(Op op, DevicePlan p, const typename Op::In* __restrict__ x,
+__global__ void reduce_serial_kernel(Op op, ReducePlan p, const typename Op::In* __restrict__ x,
                                      typename Op::Out* __restrict__ out) {
   for (int64_t o = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; o < p.out_numel;
        o += static_cast<int64_t>(gridDim.x) * blockDim.x) {
@@ -340,12 +286,12 @@ template <class Op>
 void launch(const Op& op, const typename Op::In* x, typename Op::Out* out, const ReducePlan& p) {
   using Acc = typename Op::Acc;
   if (!Op::kSplittable) {
-    reduce_serial_kernel<<<blocks_for(p.out_numel, kThreads), kThreads, 0, stream()>>>(op, device_plan(p), x, out);
+    reduce_serial_kernel<<<blocks_for(p.out_numel, kThreads), kThreads, 0, stream()>>>(op, general_form(p), x, out);
     IBOT_CUDA_CHECK_LAUNCH("reduce_serial_kernel");
     return;
   }
   if (!p.simple) {
-    reduce_general_kernel<<<blocks_for(p.out_numel * 32, kThreads), kThreads, 0, stream()>>>(op, device_plan(p), x, out);
+    reduce_general_kernel<<<blocks_for(p.out_numel * 32, kThreads), kThreads, 0, stream()>>>(op, general_form(p), x, out);
     IBOT_CUDA_CHECK_LAUNCH("reduce_general_kernel");
     return;
   }

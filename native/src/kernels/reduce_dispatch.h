@@ -10,12 +10,7 @@
 
 #include "core/tensor.h"
 #include "kernels/reduce.h"
-
-#ifdef __CUDACC__
-#define IBOT_REDUCE_HD __host__ __device__
-#else
-#define IBOT_REDUCE_HD
-#endif
+#include "kernels/reduce_plan.h"  // IBOT_REDUCE_HD
 
 namespace ibot {
 
