@@ -31,6 +31,33 @@ struct GemmKernelArgs {
   bool c_vec4;        // 16-byte stores are legal for C (aligned base, ldc and batch/split strides % 4 == 0)
 };
 
+// Split K into `splits` equal ranges rounded up to the 32-wide k tile (a multiple of every variant's bk), so each split
+// starts at a 16-byte aligned column; recounting leaves no empty split. Sets p.k_chunk and returns the split count.
+// Needs p.k > 0.
+inline int64_t split_k_ranges(GemmKernelArgs& p, int64_t splits) {
+  const int64_t chunk = ((p.k + splits - 1) / splits + 31) / 32 * 32;
+  p.k_chunk = static_cast<int>(chunk);
+  return (p.k + chunk - 1) / chunk;
+}
+
+// The first pass of a split-K GEMM: each k range writes its raw partial sums to the workspace ws [batch][splits][M, N]
+// (ws_vec4: 16-byte stores are legal there); alpha, beta, bias and the activation are left to the pass that adds the
+// partials up (splitk_reduce_kernel).
+inline GemmKernelArgs splitk_partials_args(GemmKernelArgs p, int splits, float* ws, bool ws_vec4) {
+  const int64_t mn = static_cast<int64_t>(p.m) * p.n;
+  p.splits = splits;
+  p.c = ws;
+  p.ldc = p.n;
+  p.stride_c = splits * mn;
+  p.stride_split = mn;
+  p.alpha = 1.f;
+  p.beta = 0.f;
+  p.bias = nullptr;
+  p.act = static_cast<int>(Activation::kLinear);
+  p.c_vec4 = ws_vec4;
+  return p;
+}
+
 // Grouped rasterisation: consecutive CTAs walk 8 tile rows down one tile column band, so the A panels of a group stay
 // in L2 while the B panels stream. A bijection of [0, tiles_m * tiles_n) onto (tm, tn).
 __device__ __forceinline__ void tile_coords(int tile, int tiles_m, int tiles_n, int& tm, int& tn) {
