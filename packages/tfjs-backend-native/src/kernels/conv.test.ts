@@ -8,8 +8,8 @@ import '../testing/setup.js';
 import * as tf from '@tensorflow/tfjs-core';
 import test, {type ExecutionContext} from 'ava';
 
-import type {NativeHandle} from '../addon/index.js';
 import {nativeAddon} from '../index.js';
+import {NativeBuffers} from '../testing/native_buffers.js';
 import {assertParity, assertRanNatively, backendUnderTest, dotTolerance, runOn} from '../testing/parity.js';
 import {Rng, seededRng, unitTensor} from '../testing/random.js';
 
@@ -202,17 +202,12 @@ test.serial('conv2d on every ISA path matches cpu, and 1 vs 2 threads agree bitw
 
 test('the native conv entries reject bad arguments with an Error', (t) => {
   const addon = nativeAddon();
-  const made: NativeHandle[] = [];
-  const f32 = (shape: number[]) => {
-    const h = addon.alloc(0, 0, shape.reduce((x, y) => x * y, 1));
-    made.push(h);
-    return h;
-  };
+  const bufs = new NativeBuffers();
+  const f32 = (shape: number[]) => bufs.f32(shape);
   try {
     // x [1, 5, 5, 2], filter [3, 3, 2, 4], stride 1, SAME: out [1, 5, 5, 4].
     const x = f32([1, 5, 5, 2]), w = f32([3, 3, 2, 4]), y = f32([1, 5, 5, 4]);
-    const xInt = addon.alloc(0, 1, 50);
-    made.push(xInt);
+    const xInt = bufs.alloc('int32', 50);
     type Call = (...args: unknown[]) => void;
     const conv = addon.Conv2D.bind(addon) as Call;
     const dInput = addon.Conv2DBackpropInput.bind(addon) as Call;
@@ -247,6 +242,6 @@ test('the native conv entries reject bad arguments with an Error', (t) => {
       if (e) t.regex(e.message, /Conv2D/, `${what}: the message names the op`);
     }
   } finally {
-    for (const h of made) addon.free(h);
+    bufs.releaseAll();
   }
 });

@@ -11,9 +11,9 @@ import '../testing/setup.js';
 import * as tf from '@tensorflow/tfjs-core';
 import test from 'ava';
 
-import type {NativeHandle} from '../addon/index.js';
 import type {NativeBackend} from '../backend.js';
 import {nativeAddon} from '../index.js';
+import {NativeBuffers} from '../testing/native_buffers.js';
 import {
   assertClose,
   assertParity,
@@ -275,17 +275,9 @@ test('int32 matMul runs on the cpu fallback with cpu results', (t) => {
 
 test('the native BatchMatMul and FusedMatMul entries reject bad arguments with an Error', (t) => {
   const addon = nativeAddon();
-  const made: NativeHandle[] = [];
-  const f32 = (shape: number[]) => {
-    const h = addon.alloc(0, 0, shape.reduce((x, y) => x * y, 1));
-    made.push(h);
-    return h;
-  };
-  const i32 = (n: number) => {
-    const h = addon.alloc(0, 1, n);
-    made.push(h);
-    return h;
-  };
+  const bufs = new NativeBuffers();
+  const f32 = (shape: number[]) => bufs.f32(shape);
+  const i32 = (n: number) => bufs.alloc('int32', n);
   try {
     const a = f32([4, 3]), b = f32([3, 5]), out = f32([4, 5]), bias = f32([5]), bad = f32([7]);
     const mm = addon.BatchMatMul.bind(addon) as (...args: unknown[]) => void;
@@ -321,14 +313,13 @@ test('the native BatchMatMul and FusedMatMul entries reject bad arguments with a
       ['leakyAlpha not a number', () => fused(a, [4, 3], b, [3, 5], false, false, null, null, 4, null, null, 'x', out,
                                               [4, 5])],
     ];
-    const freed = addon.alloc(0, 0, 12);
-    addon.free(freed);
+    const freed = bufs.freed('float32', 12);
     badCalls.push(['freed handle', () => mm(freed, [4, 3], b, [3, 5], false, false, out, [4, 5])]);
     for (const [what, call] of badCalls) {
       const e = t.throws(call, undefined, what);
       if (e) t.regex(e.message, /MatMul/, `${what}: the message names the op`);
     }
   } finally {
-    for (const h of made) addon.free(h);
+    bufs.releaseAll();
   }
 });

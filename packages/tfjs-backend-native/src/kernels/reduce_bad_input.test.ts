@@ -5,8 +5,9 @@ import '../testing/setup.js';
 import * as tf from '@tensorflow/tfjs-core';
 import test from 'ava';
 
-import {DTypeCode, type NativeAddon, type NativeHandle} from '../addon/index.js';
+import type {NativeAddon, NativeHandle} from '../addon/index.js';
 import {nativeAddon} from '../index.js';
+import {type BufferDtype, NativeBuffers} from '../testing/native_buffers.js';
 import {assertRanNatively, backendUnderTest} from '../testing/parity.js';
 
 type Call = (addon: NativeAddon, h: Record<string, NativeHandle>) => void;
@@ -14,12 +15,8 @@ type Call = (addon: NativeAddon, h: Record<string, NativeHandle>) => void;
 test('reduce entries reject bad arguments with an Error naming the op', (t) => {
   const addon = nativeAddon();
   const device = backendUnderTest === 'cuda' ? 1 : 0;
-  const made: NativeHandle[] = [];
-  const alloc = (dtype: keyof typeof DTypeCode, n: number) => {
-    const h = addon.alloc(device, DTypeCode[dtype], n);
-    made.push(h);
-    return h;
-  };
+  const bufs = new NativeBuffers(device);
+  const alloc = (dtype: BufferDtype, n: number) => bufs.alloc(dtype, n);
   const h = {
     f6: alloc('float32', 6),     // float32 x, 6 elements
     f6b: alloc('float32', 6),
@@ -31,9 +28,8 @@ test('reduce entries reject bad arguments with an Error naming the op', (t) => {
     i2: alloc('int32', 2),
     b6: alloc('bool', 6),
     b3: alloc('bool', 3),
-    freed: alloc('float32', 6),
+    freed: bufs.freed('float32', 6),
   };
-  addon.free(h.freed);
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const any = (v: unknown): any => v;  // lets a test pass values the typed mirror forbids
 
@@ -91,9 +87,7 @@ test('reduce entries reject bad arguments with an Error naming the op', (t) => {
       if (err) t.regex(err.message, message, what);
     }
   } finally {
-    for (const handle of made) {
-      if (handle !== h.freed) addon.free(handle);
-    }
+    bufs.releaseAll();
   }
 });
 
