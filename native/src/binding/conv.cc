@@ -78,18 +78,31 @@ void complete_geometry(const Args& args, Conv2DGeometry& g, const Shape& x, cons
               filter_name, " ", shape_str(filter), ", got ", shape_str(y));
 }
 
+// The three entries share one signature, (in0, in0Shape, in1, in1Shape, strides, dilations, pads, out, outShape), on
+// float32 tensors of one device. Reads and checks it; the geometry's sizes are completed by complete_geometry.
+struct ConvArgs {
+  Tensor in0, in1, out;
+  Conv2DGeometry g;
+};
+
+ConvArgs read_conv_args(const Args& args, const char* in0, const char* in1, const char* out) {
+  args.expect_count(9);
+  ConvArgs c;
+  c.in0 = args.tensor(0, in0);
+  c.in1 = args.tensor(2, in1);
+  c.g = read_geometry(args, 4);
+  c.out = args.tensor(7, out);
+  args.check_same_device({&c.in0, &c.in1, &c.out});
+  args.check_dtype(c.in0, in0, {DType::kFloat32});
+  args.check_dtype(c.in1, in1, {DType::kFloat32});
+  args.check_dtype(c.out, out, {DType::kFloat32});
+  return c;
+}
+
 // Conv2D(x, xShape, filter, filterShape, strides, dilations, pads, out, outShape)
 Napi::Value Conv2D(const Napi::CallbackInfo& info) {
   Args args(info, "Conv2D");
-  args.expect_count(9);
-  Tensor x = args.tensor(0, "x");
-  Tensor filter = args.tensor(2, "filter");
-  Conv2DGeometry g = read_geometry(args, 4);
-  Tensor out = args.tensor(7, "out");
-  args.check_same_device({&x, &filter, &out});
-  args.check_dtype(x, "x", {DType::kFloat32});
-  args.check_dtype(filter, "filter", {DType::kFloat32});
-  args.check_dtype(out, "out", {DType::kFloat32});
+  auto [x, filter, out, g] = read_conv_args(args, "x", "filter", "out");
   complete_geometry(args, g, x.shape, filter.shape, out.shape, "x", "filter", "out", 6);
   IBOT_DISPATCH(x.device(), conv2d, g, x, filter, out);
   return info.Env().Undefined();
@@ -98,15 +111,7 @@ Napi::Value Conv2D(const Napi::CallbackInfo& info) {
 // Conv2DBackpropInput(dy, dyShape, filter, filterShape, strides, dilations, pads, dx, dxShape)
 Napi::Value Conv2DBackpropInput(const Napi::CallbackInfo& info) {
   Args args(info, "Conv2DBackpropInput");
-  args.expect_count(9);
-  Tensor dy = args.tensor(0, "dy");
-  Tensor filter = args.tensor(2, "filter");
-  Conv2DGeometry g = read_geometry(args, 4);
-  Tensor dx = args.tensor(7, "dx");
-  args.check_same_device({&dy, &filter, &dx});
-  args.check_dtype(dy, "dy", {DType::kFloat32});
-  args.check_dtype(filter, "filter", {DType::kFloat32});
-  args.check_dtype(dx, "dx", {DType::kFloat32});
+  auto [dy, filter, dx, g] = read_conv_args(args, "dy", "filter", "dx");
   complete_geometry(args, g, dx.shape, filter.shape, dy.shape, "dx", "filter", "dy", 6);
   IBOT_DISPATCH(dy.device(), conv2d_backprop_input, g, dy, filter, dx);
   return info.Env().Undefined();
@@ -115,15 +120,7 @@ Napi::Value Conv2DBackpropInput(const Napi::CallbackInfo& info) {
 // Conv2DBackpropFilter(x, xShape, dy, dyShape, strides, dilations, pads, dfilter, dfilterShape)
 Napi::Value Conv2DBackpropFilter(const Napi::CallbackInfo& info) {
   Args args(info, "Conv2DBackpropFilter");
-  args.expect_count(9);
-  Tensor x = args.tensor(0, "x");
-  Tensor dy = args.tensor(2, "dy");
-  Conv2DGeometry g = read_geometry(args, 4);
-  Tensor dfilter = args.tensor(7, "dfilter");
-  args.check_same_device({&x, &dy, &dfilter});
-  args.check_dtype(x, "x", {DType::kFloat32});
-  args.check_dtype(dy, "dy", {DType::kFloat32});
-  args.check_dtype(dfilter, "dfilter", {DType::kFloat32});
+  auto [x, dy, dfilter, g] = read_conv_args(args, "x", "dy", "dfilter");
   complete_geometry(args, g, x.shape, dfilter.shape, dy.shape, "x", "dfilter", "dy", 6);
   IBOT_DISPATCH(x.device(), conv2d_backprop_filter, g, x, dy, dfilter);
   return info.Env().Undefined();

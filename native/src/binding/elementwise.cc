@@ -24,10 +24,6 @@ void check_dtype_in(const Args& args, const Tensor& t, const char* name, unsigne
   args.fail(name, " must be ", list, ", got ", t.describe());
 }
 
-void check_out_dtype(const Args& args, const Tensor& out, DType want) {
-  if (out.dtype() != want) args.fail("out must be ", dtype_name(want), ", got ", out.describe());
-}
-
 template <BinaryOp kOp>
 Napi::Value binary_entry(const Napi::CallbackInfo& info) {
   constexpr const ElementwiseOpInfo& op = op_info(kOp);
@@ -39,7 +35,7 @@ Napi::Value binary_entry(const Napi::CallbackInfo& info) {
   args.check_same_device({&a, &b, &out});
   check_dtype_in(args, a, "a", op.dtypes);
   if (b.dtype() != a.dtype()) args.fail("a and b must have one dtype, got ", a.describe(), " and ", b.describe());
-  check_out_dtype(args, out, out_dtype(op.out, a.dtype()));
+  args.check_dtype(out, "out", {out_dtype(op.out, a.dtype())});
   Shape expected;
   if (!broadcast_shapes(a.shape, b.shape, &expected))
     args.fail("shapes ", shape_str(a.shape), " and ", shape_str(b.shape), " do not broadcast");
@@ -57,7 +53,7 @@ Napi::Value unary_entry(const Napi::CallbackInfo& info) {
   Tensor out = args.tensor(2, "out");
   args.check_same_device({&x, &out});
   check_dtype_in(args, x, "x", op.dtypes);
-  check_out_dtype(args, out, out_dtype(op.out, x.dtype()));
+  args.check_dtype(out, "out", {out_dtype(op.out, x.dtype())});
   args.check_shape(out, "out", x.shape);
   UnaryAttrs attrs;
   if constexpr (kOp == UnaryOp::kClipByValue) {
@@ -93,7 +89,7 @@ Napi::Value Select(const Napi::CallbackInfo& info) {
   args.check_dtype(c, "condition", {DType::kBool});
   if (e.dtype() != t.dtype() || e.shape != t.shape)
     args.fail("t and e must have one dtype and shape, got ", t.describe(), " and ", e.describe());
-  check_out_dtype(args, out, t.dtype());
+  args.check_dtype(out, "out", {t.dtype()});
   args.check_shape(out, "out", t.shape);
   bool rows = c.rank() == 1 && t.rank() >= 1 && c.shape[0] == t.shape[0];
   if (c.shape != t.shape && !rows && c.rank() != 0)
@@ -117,7 +113,7 @@ Napi::Value AddN(const Napi::CallbackInfo& info) {
       args.fail("all inputs must have one dtype and shape: inputs[0] is ", xs[0].describe(), ", ", name, " is ",
                 xs[i].describe());
   }
-  check_out_dtype(args, out, xs[0].dtype());
+  args.check_dtype(out, "out", {xs[0].dtype()});
   args.check_shape(out, "out", xs[0].shape);
   IBOT_DISPATCH(out.device(), add_n, xs, out);
   return info.Env().Undefined();

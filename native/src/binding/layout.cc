@@ -41,6 +41,37 @@ int64_t product(const Shape& s, size_t from, size_t to) {
   return n;
 }
 
+// The head shared by the entries (x, xShape, list, ..., out, outShape): the integer list at 2 and out like x.
+struct ListArgs {
+  Tensor x;
+  std::vector<int64_t> list;
+  Tensor out;
+};
+
+ListArgs read_x_list_out(const Args& args, size_t count, const char* list_name, size_t out_index) {
+  args.expect_count(count);
+  ListArgs a{args.tensor(0, "x"), args.integers(2, list_name), args.tensor(out_index, "out")};
+  check_io(args, a.x, a.out);
+  return a;
+}
+
+// out's shape for paddings [before0, after0, before1, ...] around x; the caller checks their ranges.
+Shape padded_shape(const Args& args, const Tensor& x, const std::vector<int64_t>& pads) {
+  const int r = x.rank();
+  if (static_cast<int>(pads.size()) != 2 * r)
+    args.fail("paddings must hold 2 entries per axis of x ", x.describe(), ", got ", pads.size());
+  Shape padded(r);
+  for (int d = 0; d < r; ++d) padded[d] = pads[2 * d] + x.shape[d] + pads[2 * d + 1];
+  return padded;
+}
+
+// indices: int32, on out's device, and not out's buffer.
+void check_indices(const Args& args, const Tensor& idx, const Tensor& out) {
+  args.check_same_device({&idx, &out});
+  args.check_dtype(idx, "indices", {DType::kInt32});
+  if (out.storage == idx.storage) args.fail("out must not share indices' buffer");
+}
+
 void run_copy(const Args& args, const CopyPlan& p, const Tensor& x, const Tensor& out) {
   check_copy_bounds(p, x.numel(), out.numel(), args.op());
   IBOT_DISPATCH(x.device(), strided_copy, p, x, out);
@@ -49,11 +80,7 @@ void run_copy(const Args& args, const CopyPlan& p, const Tensor& x, const Tensor
 // Transpose(x, xShape, perm, out, outShape): out[i...] = x[i permuted back]; outShape[k] = xShape[perm[k]].
 Napi::Value Transpose(const Napi::CallbackInfo& info) {
   Args args(info, "Transpose");
-  args.expect_count(5);
-  Tensor x = args.tensor(0, "x");
-  std::vector<int64_t> perm = args.integers(2, "perm");
-  Tensor out = args.tensor(3, "out");
-  check_io(args, x, out);
+  auto [x, perm, out] = read_x_list_out(args, 5, "perm", 3);
   const int r = x.rank();
   if (static_cast<int>(perm.size()) != r) args.fail("perm has ", perm.size(), " entries for x ", x.describe());
   std::vector<bool> seen(r, false);
@@ -75,11 +102,7 @@ Napi::Value Transpose(const Napi::CallbackInfo& info) {
 // Slice(x, xShape, begin, out, outShape): out = x[begin : begin + outShape].
 Napi::Value Slice(const Napi::CallbackInfo& info) {
   Args args(info, "Slice");
-  args.expect_count(5);
-  Tensor x = args.tensor(0, "x");
-  std::vector<int64_t> begin = args.integers(2, "begin");
-  Tensor out = args.tensor(3, "out");
-  check_io(args, x, out);
+  auto [x, begin, out] = read_x_list_out(args, 5, "begin", 3);
   const int r = x.rank();
   if (static_cast<int>(begin.size()) != r || out.rank() != r)
     args.fail("begin ", shape_str(begin), " and out ", out.describe(), " must have x's rank (", x.describe(), ")");
@@ -113,11 +136,7 @@ Napi::Value StridedSlice(const Napi::CallbackInfo& info) {
 // Reverse(x, xShape, dims, out, outShape): dims are distinct axes in [0, rank).
 Napi::Value Reverse(const Napi::CallbackInfo& info) {
   Args args(info, "Reverse");
-  args.expect_count(5);
-  Tensor x = args.tensor(0, "x");
-  std::vector<int64_t> dims = args.integers(2, "dims");
-  Tensor out = args.tensor(3, "out");
-  check_io(args, x, out);
+  auto [x, dims, out] = read_x_list_out(args, 5, "dims", 3);
   args.check_shape(out, "out", x.shape);
   const int r = x.rank();
   Shape src = strides_of(x.shape);
@@ -137,11 +156,7 @@ Napi::Value Reverse(const Napi::CallbackInfo& info) {
 // (repetition, position): the repetition index has source stride 0.
 Napi::Value Tile(const Napi::CallbackInfo& info) {
   Args args(info, "Tile");
-  args.expect_count(5);
-  Tensor x = args.tensor(0, "x");
-  std::vector<int64_t> reps = args.integers(2, "reps");
-  Tensor out = args.tensor(3, "out");
-  check_io(args, x, out);
+  auto [x, reps, out] = read_x_list_out(args, 5, "reps", 3);
   const int r = x.rank();
   if (static_cast<int>(reps.size()) != r) args.fail("reps ", shape_str(reps), " must have one entry per axis of x ", x.describe());
   Shape expect(r), box, src;
@@ -162,20 +177,12 @@ Napi::Value Tile(const Napi::CallbackInfo& info) {
 // PadV2(x, xShape, paddings, value, out, outShape): paddings = [before0, after0, before1, ...], all >= 0.
 Napi::Value PadV2(const Napi::CallbackInfo& info) {
   Args args(info, "PadV2");
-  args.expect_count(6);
-  Tensor x = args.tensor(0, "x");
-  std::vector<int64_t> pads = args.integers(2, "paddings");
-  Tensor out = args.tensor(4, "out");
-  check_io(args, x, out);
+  auto [x, pads, out] = read_x_list_out(args, 6, "paddings", 4);
   double value = value_arg(args, 3, "constantValue", x.dtype());
   const int r = x.rank();
-  if (static_cast<int>(pads.size()) != 2 * r)
-    args.fail("paddings must hold 2 entries per axis of x ", x.describe(), ", got ", pads.size());
-  Shape expect(r);
-  for (int d = 0; d < r; ++d) {
-    if (pads[2 * d] < 0 || pads[2 * d + 1] < 0) args.fail("paddings ", shape_str(pads), " must be non-negative");
-    expect[d] = pads[2 * d] + x.shape[d] + pads[2 * d + 1];
-  }
+  const Shape expect = padded_shape(args, x, pads);
+  for (int64_t p : pads)
+    if (p < 0) args.fail("paddings ", shape_str(pads), " must be non-negative");
   args.check_shape(out, "out", expect);
   const Shape os = strides_of(expect);
   int64_t offset = 0;
@@ -199,16 +206,14 @@ Napi::Value MirrorPad(const Napi::CallbackInfo& info) {
   if (mode != "reflect" && mode != "symmetric") args.fail("mode must be 'reflect' or 'symmetric', got '", mode, "'");
   const int64_t offset = mode == "reflect" ? 0 : 1;
   const int r = x.rank();
-  if (static_cast<int>(pads.size()) != 2 * r)
-    args.fail("paddings must hold 2 entries per axis of x ", x.describe(), ", got ", pads.size());
-  Shape expect(r), before(r);
+  const Shape expect = padded_shape(args, x, pads);
+  Shape before(r);
   for (int d = 0; d < r; ++d) {
     const int64_t limit = x.shape[d] - 1 + offset;
     if (pads[2 * d] < 0 || pads[2 * d + 1] < 0 || pads[2 * d] > limit || pads[2 * d + 1] > limit)
       args.fail("paddings ", shape_str(pads), " must lie in [0, ", limit, "] on axis ", d, " of x ", x.describe(),
                 " in ", mode, " mode");
     before[d] = pads[2 * d];
-    expect[d] = pads[2 * d] + x.shape[d] + pads[2 * d + 1];
   }
   args.check_shape(out, "out", expect);
   if (x.numel() == 0 && out.numel() != 0) args.fail("cannot mirror-pad an empty tensor ", x.describe());
@@ -274,9 +279,7 @@ Napi::Value GatherV2(const Napi::CallbackInfo& info) {
   const int64_t bd = args.integer(5, "batchDims");
   Tensor out = args.tensor(6, "out");
   check_io(args, x, out);
-  args.check_same_device({&x, &idx});
-  args.check_dtype(idx, "indices", {DType::kInt32});
-  if (out.storage == idx.storage) args.fail("out must not share indices' buffer");
+  check_indices(args, idx, out);
   if (bd < 0 || bd > idx.rank() || bd > axis)
     args.fail("batchDims must be in [0, min(axis, rank(indices))], got ", bd, " for axis ", axis, " and indices ",
               idx.describe());
@@ -316,6 +319,27 @@ std::string list_str(const Shape& v) {
   return s.substr(1, s.size() - 2);
 }
 
+// Index tuples of `rank` entries into the leading axes of `target` (params for GatherNd, out for ScatterNd); the
+// caller sets the tuple count.
+NdIndexing nd_indexing(const Shape& target, int64_t rank) {
+  NdIndexing nd;
+  nd.rank = rank;
+  nd.count = 0;
+  nd.slice = product(target, rank, target.size());
+  nd.limit = product(target, 0, rank);
+  for (int64_t j = 0; j < rank; ++j) nd.strides.push_back(product(target, j + 1, rank));
+  return nd;
+}
+
+// On the CPU, tfjs's error for the first tuple that is out of range (the GPU kernels cannot stop to report it).
+void check_nd_indices(const Args& args, const Tensor& idx, const NdIndexing& nd, const Shape& target) {
+  if (idx.device() != Device::kCpu) return;
+  int64_t bad = cpu::first_bad_nd_index(idx, nd);
+  if (bad >= 0)
+    args.fail("Invalid indices: ", tuple_str(idx.data<int32_t>() + bad * nd.rank, nd.rank), " does not index into ",
+              list_str(target));
+}
+
 // GatherNd(params, paramsShape, indices, indicesShape, out, outShape): out = params[indices[..., :]] with
 // tfjs's prepareAndValidate shape rules.
 Napi::Value GatherNd(const Napi::CallbackInfo& info) {
@@ -325,28 +349,18 @@ Napi::Value GatherNd(const Napi::CallbackInfo& info) {
   Tensor idx = args.tensor(2, "indices");
   Tensor out = args.tensor(4, "out");
   check_io(args, params, out, "params");
-  args.check_same_device({&params, &idx});
-  args.check_dtype(idx, "indices", {DType::kInt32});
-  if (out.storage == idx.storage) args.fail("out must not share indices' buffer");
+  check_indices(args, idx, out);
   if (params.rank() < 1 || idx.rank() < 1) args.fail("params and indices must have rank >= 1, got ", params.describe(),
                                                       " and ", idx.describe());
-  NdIndexing nd;
-  nd.rank = idx.shape.back();
-  if (nd.rank > params.rank()) args.fail("indices ", idx.describe(), " index more axes than params ", params.describe());
+  const int64_t rank = idx.shape.back();
+  if (rank > params.rank()) args.fail("indices ", idx.describe(), " index more axes than params ", params.describe());
   if (params.numel() == 0) args.fail("params ", params.describe(), " is empty");
-  nd.slice = product(params.shape, nd.rank, params.shape.size());
-  nd.limit = product(params.shape, 0, nd.rank);
+  NdIndexing nd = nd_indexing(params.shape, rank);
   nd.count = product(idx.shape, 0, idx.shape.size() - 1);
-  for (int64_t j = 0; j < nd.rank; ++j) nd.strides.push_back(product(params.shape, j + 1, nd.rank));
   Shape expect(idx.shape.begin(), idx.shape.end() - 1);
   for (int64_t d = nd.rank; d < params.rank(); ++d) expect.push_back(params.shape[d]);
   args.check_shape(out, "out", expect);
-  if (params.device() == Device::kCpu) {
-    int64_t bad = cpu::first_bad_nd_index(idx, nd);
-    if (bad >= 0)
-      args.fail("Invalid indices: ", tuple_str(idx.data<int32_t>() + bad * nd.rank, nd.rank), " does not index into ",
-           list_str(params.shape));
-  }
+  check_nd_indices(args, idx, nd, params.shape);
   IBOT_DISPATCH(params.device(), gather_nd, params, idx, nd, out);
   return info.Env().Undefined();
 }
@@ -360,27 +374,17 @@ Napi::Value ScatterNd(const Napi::CallbackInfo& info) {
   Tensor upd = args.tensor(2, "updates");
   Tensor out = args.tensor(4, "out");
   check_io(args, upd, out, "updates");
-  args.check_same_device({&idx, &out});
-  args.check_dtype(idx, "indices", {DType::kInt32});
-  if (out.storage == idx.storage) args.fail("out must not share indices' buffer");
+  check_indices(args, idx, out);
   if (idx.rank() < 1 || out.rank() < 1) args.fail("indices and out must have rank >= 1, got ", idx.describe(),
                                                    " and ", out.describe());
-  NdIndexing nd;
-  nd.rank = idx.rank() > 1 ? idx.shape.back() : 1;
-  if (nd.rank > out.rank()) args.fail("indices ", idx.describe(), " index more axes than out ", out.describe());
-  nd.slice = product(out.shape, nd.rank, out.shape.size());
-  nd.limit = product(out.shape, 0, nd.rank);
+  const int64_t rank = idx.rank() > 1 ? idx.shape.back() : 1;
+  if (rank > out.rank()) args.fail("indices ", idx.describe(), " index more axes than out ", out.describe());
+  NdIndexing nd = nd_indexing(out.shape, rank);
   nd.count = nd.rank > 0 ? idx.numel() / nd.rank : 0;
-  for (int64_t j = 0; j < nd.rank; ++j) nd.strides.push_back(product(out.shape, j + 1, nd.rank));
   if (out.numel() > 0 && upd.numel() != nd.count * nd.slice)
     args.fail("updates ", upd.describe(), " must hold ", nd.count, " slices of ", nd.slice, " elements for indices ",
               idx.describe(), " and out ", out.describe());
-  if (out.numel() > 0 && idx.device() == Device::kCpu) {
-    int64_t bad = cpu::first_bad_nd_index(idx, nd);
-    if (bad >= 0)
-      args.fail("Invalid indices: ", tuple_str(idx.data<int32_t>() + bad * nd.rank, nd.rank), " does not index into ",
-           list_str(out.shape));
-  }
+  if (out.numel() > 0) check_nd_indices(args, idx, nd, out.shape);
   if (out.numel() == 0) nd.count = 0;
   IBOT_DISPATCH(out.device(), scatter_nd, idx, upd, nd, out);
   return info.Env().Undefined();
@@ -425,9 +429,7 @@ Napi::Value OneHot(const Napi::CallbackInfo& info) {
   Tensor idx = args.tensor(0, "indices");
   const int64_t depth = args.integer(2, "depth");
   Tensor out = args.tensor(5, "out");
-  args.check_same_device({&idx, &out});
-  args.check_dtype(idx, "indices", {DType::kInt32});
-  if (out.storage == idx.storage) args.fail("out must not share indices' buffer");
+  check_indices(args, idx, out);
   if (depth < 0) args.fail("depth must be >= 0, got ", depth);
   const double on = value_arg(args, 3, "onValue", out.dtype());
   const double off = value_arg(args, 4, "offValue", out.dtype());

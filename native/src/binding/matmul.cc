@@ -38,15 +38,21 @@ void check_broadcasts_to_out(const Args& args, const Tensor& t, const char* name
     args.fail(name, " ", shape_str(t.shape), " must broadcast to the output shape ", shape_str(out.shape));
 }
 
-// BatchMatMul(a, aShape, b, bShape, transposeA, transposeB, out, outShape)
-Napi::Value BatchMatMul(const Napi::CallbackInfo& info) {
-  Args args(info, "BatchMatMul");
-  args.expect_count(8);
+// Both entries start with (a, aShape, b, bShape, transposeA, transposeB, ...).
+MatMulParams read_operands(const Args& args) {
   MatMulParams p;
   p.a = args.tensor(0, "a");
   p.b = args.tensor(2, "b");
   p.transpose_a = args.boolean(4, "transposeA");
   p.transpose_b = args.boolean(5, "transposeB");
+  return p;
+}
+
+// BatchMatMul(a, aShape, b, bShape, transposeA, transposeB, out, outShape)
+Napi::Value BatchMatMul(const Napi::CallbackInfo& info) {
+  Args args(info, "BatchMatMul");
+  args.expect_count(8);
+  MatMulParams p = read_operands(args);
   p.out = args.tensor(6, "out");
   args.check_same_device({&p.a, &p.b, &p.out});
   check_product(args, p);
@@ -59,11 +65,7 @@ Napi::Value BatchMatMul(const Napi::CallbackInfo& info) {
 Napi::Value FusedMatMul(const Napi::CallbackInfo& info) {
   Args args(info, "FusedMatMul");
   args.expect_count(14);
-  MatMulParams p;
-  p.a = args.tensor(0, "a");
-  p.b = args.tensor(2, "b");
-  p.transpose_a = args.boolean(4, "transposeA");
-  p.transpose_b = args.boolean(5, "transposeB");
+  MatMulParams p = read_operands(args);
   p.bias = args.optional_tensor(6, "bias");
   const int64_t act = args.integer(8, "activation");
   if (act < static_cast<int>(Activation::kLinear) || act > static_cast<int>(Activation::kGeluErf))

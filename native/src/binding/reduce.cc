@@ -26,9 +26,13 @@ std::string ints_str(const std::vector<int>& v) {
   return s + "]";
 }
 
-void check_rank(const Args& args, const Tensor& x, const char* name, int min_rank) {
+// Every entry starts the same way: the argument count, then the input at 0 with a rank in [min_rank, kMaxRank].
+Tensor read_input(const Args& args, size_t count, const char* name, int min_rank) {
+  args.expect_count(count);
+  Tensor x = args.tensor(0, name);
   if (x.rank() > kMaxRank) args.fail(name, " has rank ", x.rank(), "; at most ", kMaxRank, " is supported");
   if (x.rank() < min_rank) args.fail(name, " must have rank >= ", min_rank, ", got ", x.describe());
+  return x;
 }
 
 int normalize_axis(const Args& args, int64_t a, const Tensor& x) {
@@ -50,10 +54,6 @@ std::vector<int> parse_axes(const Args& args, size_t i, const Tensor& x) {
   return axes;
 }
 
-void check_out_dtype(const Args& args, const Tensor& out, const char* name, DType want) {
-  if (out.dtype() != want) args.fail(name, " must be ", dtype_name(want), ", got ", out.describe());
-}
-
 void check_distinct(const Args& args, const Tensor& x, const Tensor& out, const char* name) {
   if (x.storage == out.storage) args.fail(name, " must not share the input's buffer");
 }
@@ -61,14 +61,12 @@ void check_distinct(const Args& args, const Tensor& x, const Tensor& out, const 
 Napi::Value reduce_entry(const Napi::CallbackInfo& info, const char* name, ReduceOp op,
                          std::initializer_list<DType> dtypes) {
   Args args(info, name);
-  args.expect_count(5);
-  Tensor x = args.tensor(0, "x");
-  check_rank(args, x, "x", 0);
+  Tensor x = read_input(args, 5, "x", 0);
   std::vector<int> axes = parse_axes(args, 2, x);
   Tensor out = args.tensor(3, "out");
   args.check_same_device({&x, &out});
   args.check_dtype(x, "x", dtypes);
-  check_out_dtype(args, out, "out", reduce_out_dtype(op, x.dtype()));
+  args.check_dtype(out, "out", {reduce_out_dtype(op, x.dtype())});
   check_distinct(args, x, out, "out");
   Shape dropped, kept;
   for (int d = 0; d < x.rank(); ++d) {
@@ -95,14 +93,12 @@ Napi::Value All(const Napi::CallbackInfo& info) { return reduce_entry(info, "All
 
 Napi::Value arg_entry(const Napi::CallbackInfo& info, const char* name, bool is_max) {
   Args args(info, name);
-  args.expect_count(5);
-  Tensor x = args.tensor(0, "x");
-  check_rank(args, x, "x", 1);
+  Tensor x = read_input(args, 5, "x", 1);
   const int axis = normalize_axis(args, args.integer(2, "axis"), x);
   Tensor out = args.tensor(3, "out");
   args.check_same_device({&x, &out});
   args.check_dtype(x, "x", kNumeric);
-  check_out_dtype(args, out, "out", DType::kInt32);
+  args.check_dtype(out, "out", {DType::kInt32});
   if (x.shape[axis] > INT32_MAX) args.fail("x ", x.describe(), " is too long along axis ", axis, " for int32 indices");
   Shape expected = x.shape;
   expected.erase(expected.begin() + axis);
@@ -116,16 +112,14 @@ Napi::Value ArgMin(const Napi::CallbackInfo& info) { return arg_entry(info, "Arg
 
 Napi::Value Softmax(const Napi::CallbackInfo& info) {
   Args args(info, "Softmax");
-  args.expect_count(5);
-  Tensor x = args.tensor(0, "logits");
-  check_rank(args, x, "logits", 1);
+  Tensor x = read_input(args, 5, "logits", 1);
   const int64_t dim = args.integer(2, "dim");
   if (dim != -1 && dim != x.rank() - 1)
     args.fail("dim must be -1 or ", x.rank() - 1, " (the last axis) for logits ", x.describe(), ", got ", dim);
   Tensor out = args.tensor(3, "out");
   args.check_same_device({&x, &out});
   args.check_dtype(x, "logits", {DType::kFloat32});
-  check_out_dtype(args, out, "out", DType::kFloat32);
+  args.check_dtype(out, "out", {DType::kFloat32});
   check_distinct(args, x, out, "out");
   args.check_shape(out, "out", x.shape);
   IBOT_DISPATCH(x.device(), softmax, x, out);
@@ -134,9 +128,7 @@ Napi::Value Softmax(const Napi::CallbackInfo& info) {
 
 Napi::Value TopK(const Napi::CallbackInfo& info) {
   Args args(info, "TopK");
-  args.expect_count(8);
-  Tensor x = args.tensor(0, "x");
-  check_rank(args, x, "x", 1);
+  Tensor x = read_input(args, 8, "x", 1);
   const int64_t k = args.integer(2, "k");
   args.boolean(3, "sorted");  // the result is always sorted, which is also a valid unsorted answer
   Tensor values = args.tensor(4, "values");
@@ -146,8 +138,8 @@ Napi::Value TopK(const Napi::CallbackInfo& info) {
   const int64_t n = x.shape.back();
   if (k < 0 || k > n) args.fail("k must be in [0, ", n, "] for x ", x.describe(), ", got ", k);
   if (n > INT32_MAX) args.fail("x ", x.describe(), " has rows too long for int32 indices");
-  check_out_dtype(args, values, "values", x.dtype());
-  check_out_dtype(args, indices, "indices", DType::kInt32);
+  args.check_dtype(values, "values", {x.dtype()});
+  args.check_dtype(indices, "indices", {DType::kInt32});
   Shape expected = x.shape;
   expected.back() = k;
   args.check_shape(values, "values", expected);
@@ -160,16 +152,14 @@ Napi::Value TopK(const Napi::CallbackInfo& info) {
 
 Napi::Value scan_entry(const Napi::CallbackInfo& info, const char* name, ScanOp op) {
   Args args(info, name);
-  args.expect_count(7);
-  Tensor x = args.tensor(0, "x");
-  check_rank(args, x, "x", 1);
+  Tensor x = read_input(args, 7, "x", 1);
   const int axis = normalize_axis(args, args.integer(2, "axis"), x);
   const bool exclusive = args.boolean(3, "exclusive");
   const bool reverse = args.boolean(4, "reverse");
   Tensor out = args.tensor(5, "out");
   args.check_same_device({&x, &out});
   args.check_dtype(x, "x", kNumeric);
-  check_out_dtype(args, out, "out", x.dtype() == DType::kBool ? DType::kInt32 : x.dtype());
+  args.check_dtype(out, "out", {x.dtype() == DType::kBool ? DType::kInt32 : x.dtype()});
   check_distinct(args, x, out, "out");
   args.check_shape(out, "out", x.shape);
   IBOT_DISPATCH(x.device(), scan, op, x, axis, exclusive, reverse, out);

@@ -46,16 +46,9 @@ class ColsScratch {
 
 thread_local ColsScratch t_cols;
 
-int64_t patch_size(const Conv2DGeometry& g) { return g.filter_h * g.filter_w * g.in_c; }
-
-bool is_pointwise(const Conv2DGeometry& g) {
-  return g.filter_h == 1 && g.filter_w == 1 && g.stride_h == 1 && g.stride_w == 1 && g.pad_top == 0 &&
-         g.pad_left == 0 && g.out_h == g.in_h && g.out_w == g.in_w;
-}
-
 // cols[r - p0, :] for output pixels r in [p0, p1): the receptive field of pixel r in (kh, kw, c) order.
 void im2col(const Conv2DGeometry& g, const float* x, int64_t p0, int64_t p1, float* cols) {
-  const int64_t K = patch_size(g), ic = g.in_c;
+  const int64_t K = conv_patch_size(g), ic = g.in_c;
   const bool contiguous_w = g.dilation_w == 1;  // the fW pixels of one filter row are adjacent in x
   parallel_for(p1 - p0, 64, [&](int64_t r0, int64_t r1) {
     for (int64_t r = p0 + r0; r < p0 + r1; ++r) {
@@ -90,7 +83,7 @@ void im2col(const Conv2DGeometry& g, const float* x, int64_t p0, int64_t p1, flo
 // on ih it adds the matching output row's taps, so threads write disjoint memory and no index needs a division beyond
 // one per (ih, kh).
 void col2im(const Conv2DGeometry& g, const float* dcols, int64_t b0, int64_t b1, float* dx) {
-  const int64_t K = patch_size(g), ic = g.in_c;
+  const int64_t K = conv_patch_size(g), ic = g.in_c;
   parallel_for((b1 - b0) * g.in_h, 4, [&](int64_t s, int64_t e) {
     for (int64_t t = s; t < e; ++t) {
       const int64_t bl = t / g.in_h, ih = t % g.in_h;
@@ -124,10 +117,23 @@ int64_t chunk_pixels(int64_t K, int64_t total, int64_t unit) {
   return std::min(rows, total);
 }
 
+// Runs fn(p0, p1, cols) over consecutive chunks [p0, p1) of the P output pixels, cols holding their im2col rows.
+template <class Fn>
+void for_each_cols_chunk(const Conv2DGeometry& g, const float* x, int64_t P, Fn&& fn) {
+  const int64_t K = conv_patch_size(g);
+  const int64_t chunk = chunk_pixels(K, P, 1);
+  float* cols = t_cols.get(chunk * K);
+  for (int64_t p0 = 0; p0 < P; p0 += chunk) {
+    const int64_t p1 = std::min(P, p0 + chunk);
+    im2col(g, x, p0, p1, cols);
+    fn(p0, p1, cols);
+  }
+}
+
 }  // namespace
 
 void conv2d(const Conv2DGeometry& g, const Tensor& x, const Tensor& filter, const Tensor& out) {
-  const int64_t P = g.batch * g.out_h * g.out_w, K = patch_size(g), N = g.out_c;
+  const int64_t P = g.batch * g.out_h * g.out_w, K = conv_patch_size(g), N = g.out_c;
   if (P == 0 || N == 0) return;
   GemmArgs a;
   a.n = N;
@@ -135,7 +141,7 @@ void conv2d(const Conv2DGeometry& g, const Tensor& x, const Tensor& filter, cons
   a.b = filter.data<float>();  // [K, N]
   a.ldb = N;
   a.ldc = N;
-  if (is_pointwise(g)) {
+  if (conv_is_pointwise(g)) {
     a.m = P;
     a.a = x.data<float>();  // [P, inC]
     a.lda = K;
@@ -143,21 +149,17 @@ void conv2d(const Conv2DGeometry& g, const Tensor& x, const Tensor& filter, cons
     gemm(a);
     return;
   }
-  const int64_t chunk = chunk_pixels(K, P, 1);
-  float* cols = t_cols.get(chunk * K);
-  for (int64_t p0 = 0; p0 < P; p0 += chunk) {
-    const int64_t p1 = std::min(P, p0 + chunk);
-    im2col(g, x.data<float>(), p0, p1, cols);
+  for_each_cols_chunk(g, x.data<float>(), P, [&](int64_t p0, int64_t p1, const float* cols) {
     a.m = p1 - p0;
     a.a = cols;
     a.lda = K;
     a.c = out.data<float>() + p0 * N;
     gemm(a);
-  }
+  });
 }
 
 void conv2d_backprop_filter(const Conv2DGeometry& g, const Tensor& x, const Tensor& dy, const Tensor& dfilter) {
-  const int64_t P = g.batch * g.out_h * g.out_w, K = patch_size(g), N = g.out_c;
+  const int64_t P = g.batch * g.out_h * g.out_w, K = conv_patch_size(g), N = g.out_c;
   if (K == 0 || N == 0) return;
   GemmArgs a;
   a.m = K;
@@ -171,28 +173,24 @@ void conv2d_backprop_filter(const Conv2DGeometry& g, const Tensor& x, const Tens
     gemm(a);
     return;
   }
-  if (is_pointwise(g)) {
+  if (conv_is_pointwise(g)) {
     a.k = P;
     a.a = x.data<float>();
     a.b = dy.data<float>();
     gemm(a);
     return;
   }
-  const int64_t chunk = chunk_pixels(K, P, 1);
-  float* cols = t_cols.get(chunk * K);
-  for (int64_t p0 = 0; p0 < P; p0 += chunk) {
-    const int64_t p1 = std::min(P, p0 + chunk);
-    im2col(g, x.data<float>(), p0, p1, cols);
+  for_each_cols_chunk(g, x.data<float>(), P, [&](int64_t p0, int64_t p1, const float* cols) {
     a.k = p1 - p0;
     a.a = cols;
     a.b = dy.data<float>() + p0 * N;
     a.beta = p0 == 0 ? 0.0f : 1.0f;
     gemm(a);
-  }
+  });
 }
 
 void conv2d_backprop_input(const Conv2DGeometry& g, const Tensor& dy, const Tensor& filter, const Tensor& dx) {
-  const int64_t P = g.batch * g.out_h * g.out_w, K = patch_size(g), N = g.out_c;
+  const int64_t P = g.batch * g.out_h * g.out_w, K = conv_patch_size(g), N = g.out_c;
   const int64_t dx_size = g.batch * g.in_h * g.in_w * g.in_c;
   if (dx_size == 0) return;
   GemmArgs a;
@@ -203,7 +201,7 @@ void conv2d_backprop_input(const Conv2DGeometry& g, const Tensor& dy, const Tens
   a.ldb = N;
   a.lda = N;
   a.ldc = K;
-  if (is_pointwise(g)) {
+  if (conv_is_pointwise(g)) {
     a.m = P;
     a.a = dy.data<float>();
     a.c = dx.data<float>();

@@ -4,9 +4,7 @@
 // vectorised across inner) or the general strided walk. Few long rows or few column tiles are split along R across
 // threads when the op may be reassociated (not Prod, which keeps tfjs's exact left-to-right double product).
 #include <algorithm>
-#include <cmath>
 #include <cstdint>
-#include <cstring>
 #include <limits>
 #include <type_traits>
 #include <vector>
@@ -15,6 +13,7 @@
 #include "core/thread_pool.h"
 #include "cpu/reduce_isa.h"
 #include "kernels/reduce.h"
+#include "kernels/reduce_dispatch.h"
 #include "kernels/reduce_plan.h"
 
 namespace ibot::cpu {
@@ -33,14 +32,6 @@ namespace {
 constexpr int64_t kGrainElems = 32768;
 // Columns per accumulator tile (2 KB of doubles: stays in L1 while R rows stream through).
 constexpr int64_t kColTile = 256;
-
-// What JS does when a double is stored into an Int32Array (ToInt32): truncate and wrap modulo 2^32; NaN/inf -> 0.
-inline int32_t to_int32(double v) {
-  if (!std::isfinite(v)) return 0;
-  double m = std::fmod(std::trunc(v), 4294967296.0);
-  if (m < 0) m += 4294967296.0;
-  return static_cast<int32_t>(static_cast<uint32_t>(m));
-}
 
 // Default run/cols for kernels defined by a scalar step (the compiler vectorises the column loop for simple steps).
 template <class K, typename In, typename Acc>
@@ -141,7 +132,7 @@ struct Prod : StepLoops<Prod<T, O>, T, double> {
   Acc combine(Acc a, Acc b) const { return a * b; }
   Out store(Acc a) const {
     if constexpr (std::is_same_v<O, float>) return static_cast<float>(a);
-    else return to_int32(a);
+    else return int32_from_double(a);
   }
 };
 
@@ -288,25 +279,7 @@ void reduce_int(ReduceOp op, const Tensor& x, const Tensor& out, const ReducePla
   }
 }
 
-// What tfjs cpu gives for an empty reduced set: Sum/Mean 0, Prod 1, Max/Min NaN (float32) or 0, Any/All false.
-void fill_empty(ReduceOp op, const Tensor& out) {
-  const int64_t n = out.numel();
-  switch (out.dtype()) {
-    case DType::kFloat32: {
-      float v = op == ReduceOp::kProd ? 1.0f
-                : (op == ReduceOp::kMax || op == ReduceOp::kMin) ? std::numeric_limits<float>::quiet_NaN()
-                                                                   : 0.0f;
-      std::fill(out.data<float>(), out.data<float>() + n, v);
-      return;
-    }
-    case DType::kInt32:
-      std::fill(out.data<int32_t>(), out.data<int32_t>() + n, op == ReduceOp::kProd ? 1 : 0);
-      return;
-    case DType::kBool: std::memset(out.data<uint8_t>(), 0, n); return;
-  }
-}
-
-template <typename T, bool kMax>
+template <bool kMax, typename T>
 void arg_reduce_typed(const T* x, int32_t* out, int64_t outer, int64_t R, int64_t inner) {
   // tfjs: best = first element; later elements replace it only when strictly better, so ties keep the first index
   // and NaNs never win (a NaN first element is never beaten: index 0).
@@ -353,21 +326,14 @@ void arg_reduce_typed(const T* x, int32_t* out, int64_t outer, int64_t R, int64_
                });
 }
 
-template <bool kMax>
-void arg_reduce_dtype(const Tensor& x, int32_t* out, int64_t outer, int64_t R, int64_t inner) {
-  switch (x.dtype()) {
-    case DType::kFloat32: return arg_reduce_typed<float, kMax>(x.data<float>(), out, outer, R, inner);
-    case DType::kInt32: return arg_reduce_typed<int32_t, kMax>(x.data<int32_t>(), out, outer, R, inner);
-    case DType::kBool: return arg_reduce_typed<uint8_t, kMax>(x.data<uint8_t>(), out, outer, R, inner);
-  }
-}
-
 }  // namespace
 
 void reduce(ReduceOp op, const Tensor& x, const std::vector<int>& axes, const Tensor& out) {
   const ReducePlan p = plan_reduce(x.shape, axes);
   if (p.out_numel == 0) return;
-  if (p.reduce_numel == 0) return fill_empty(op, out);
+  if (p.reduce_numel == 0) {
+    return fill_empty_reduce(op, out, [](auto* o, int64_t n, auto v) { std::fill(o, o + n, v); });
+  }
   switch (x.dtype()) {
     case DType::kFloat32: {
       const ReduceF32Loops* loops = &reduce_f32_loops();
@@ -386,18 +352,11 @@ void reduce(ReduceOp op, const Tensor& x, const std::vector<int>& axes, const Te
 }
 
 void arg_reduce(bool is_max, const Tensor& x, int axis, const Tensor& out) {
-  int64_t outer = 1, inner = 1;
-  for (int d = 0; d < axis; ++d) outer *= x.shape[d];
-  for (int d = axis + 1; d < x.rank(); ++d) inner *= x.shape[d];
-  const int64_t R = x.shape[axis];
-  if (outer * inner == 0) return;
-  int32_t* o = out.data<int32_t>();
-  if (R == 0) {  // tfjs: the loop never runs and index 0 is stored
-    std::fill(o, o + outer * inner, 0);
-    return;
-  }
-  if (is_max) arg_reduce_dtype<true>(x, o, outer, R, inner);
-  else arg_reduce_dtype<false>(x, o, outer, R, inner);
+  dispatch_arg_reduce(
+      is_max, x, axis, out, [](int32_t* o, int64_t n) { std::fill(o, o + n, 0); },
+      [](auto kmax, const auto* xd, int32_t* o, const AxisView& v) {
+        arg_reduce_typed<decltype(kmax)::value>(xd, o, v.outer, v.R, v.inner);
+      });
 }
 
 }  // namespace ibot::cpu

@@ -2,11 +2,11 @@
 // Every step rounds like tfjs cpu (float32 adds and multiplies; int32 through a double then ToInt32), so results are
 // bit-identical to it, overflow and wrap-around included.
 #include <algorithm>
-#include <cmath>
 #include <cstdint>
 
 #include "core/thread_pool.h"
 #include "kernels/reduce.h"
+#include "kernels/reduce_dispatch.h"
 
 namespace ibot::cpu {
 namespace {
@@ -14,29 +14,7 @@ namespace {
 constexpr int64_t kGrainElems = 32768;
 constexpr int64_t kColChunk = 1024;  // columns per task when inner is wide
 
-inline int32_t to_int32(double v) {
-  if (!std::isfinite(v)) return 0;
-  double m = std::fmod(std::trunc(v), 4294967296.0);
-  if (m < 0) m += 4294967296.0;
-  return static_cast<int32_t>(static_cast<uint32_t>(m));
-}
-
-struct AddF32 {
-  float operator()(float a, float b) const { return a + b; }
-};
-struct MulF32 {
-  float operator()(float a, float b) const { return a * b; }
-};
-struct AddI32 {  // the exact sum of two int32 values, wrapped: what ToInt32(a + b) gives
-  int32_t operator()(int32_t a, int32_t b) const {
-    return static_cast<int32_t>(static_cast<uint32_t>(a) + static_cast<uint32_t>(b));
-  }
-};
-struct MulI32 {  // through a double, like JS (the product may round above 2^53 before it wraps)
-  int32_t operator()(int32_t a, int32_t b) const { return to_int32(static_cast<double>(a) * static_cast<double>(b)); }
-};
-
-// tfjs: y[first] = exclusive ? identity : x[first]; y[j] = op(exclusive ? x[prev] : x[j], y[prev]) along the scan.
+// The tfjs recurrence of kernels/reduce_dispatch.h along R, a tile of columns at a time.
 template <typename In, typename Out, class Op>
 void scan_typed(const In* x, Out* y, int64_t outer, int64_t R, int64_t inner, bool exclusive, bool reverse,
                 Out identity, Op op) {
@@ -68,32 +46,12 @@ void scan_typed(const In* x, Out* y, int64_t outer, int64_t R, int64_t inner, bo
                });
 }
 
-template <typename In>
-void scan_int(ScanOp op, const In* x, int32_t* y, int64_t outer, int64_t R, int64_t inner, bool exclusive,
-              bool reverse) {
-  if (op == ScanOp::kSum) scan_typed(x, y, outer, R, inner, exclusive, reverse, 0, AddI32{});
-  else scan_typed(x, y, outer, R, inner, exclusive, reverse, 1, MulI32{});
-}
-
 }  // namespace
 
 void scan(ScanOp op, const Tensor& x, int axis, bool exclusive, bool reverse, const Tensor& out) {
-  if (x.numel() == 0) return;
-  int64_t outer = 1, inner = 1;
-  for (int d = 0; d < axis; ++d) outer *= x.shape[d];
-  for (int d = axis + 1; d < x.rank(); ++d) inner *= x.shape[d];
-  const int64_t R = x.shape[axis];
-  switch (x.dtype()) {
-    case DType::kFloat32:
-      if (op == ScanOp::kSum)
-        scan_typed(x.data<float>(), out.data<float>(), outer, R, inner, exclusive, reverse, 0.0f, AddF32{});
-      else scan_typed(x.data<float>(), out.data<float>(), outer, R, inner, exclusive, reverse, 1.0f, MulF32{});
-      return;
-    case DType::kInt32:
-      return scan_int(op, x.data<int32_t>(), out.data<int32_t>(), outer, R, inner, exclusive, reverse);
-    case DType::kBool:
-      return scan_int(op, x.data<uint8_t>(), out.data<int32_t>(), outer, R, inner, exclusive, reverse);
-  }
+  dispatch_scan(op, x, axis, out, [&](const auto* xd, auto* yd, const AxisView& v, auto identity, auto step) {
+    scan_typed(xd, yd, v.outer, v.R, v.inner, exclusive, reverse, identity, step);
+  });
 }
 
 }  // namespace ibot::cpu

@@ -45,12 +45,6 @@ ConvDims dims_of(const Conv2DGeometry& g) {
                   static_cast<int>(k)};
 }
 
-// x is its own column matrix: every output pixel reads exactly its input pixel's channels.
-bool is_pointwise(const ConvDims& d) {
-  return d.filter_h == 1 && d.filter_w == 1 && d.stride_h == 1 && d.stride_w == 1 && d.pad_top == 0 &&
-         d.pad_left == 0 && d.out_h == d.in_h && d.out_w == d.in_w;
-}
-
 // col [nrows, K] for output pixels row0 .. row0 + nrows - 1; V = 4 moves 4 channels at once (in_c % 4 == 0).
 template <int V>
 __global__ void im2col_kernel(const float* __restrict__ x, float* __restrict__ col, ConvDims d, int row0,
@@ -129,6 +123,19 @@ int chunk_rows(const ConvDims& d, int rows) {
   return static_cast<int>(fit >= 128 ? fit / 128 * 128 : fit);
 }
 
+// Runs fn(r0, nr, col) over consecutive chunks of the output pixels (rows r0 .. r0 + nr - 1), col holding their
+// im2col rows.
+template <class Fn>
+void for_each_col_chunk(const ConvDims& d, const float* x, int rows, Fn&& fn) {
+  const int chunk = chunk_rows(d, rows);
+  Scratch col(static_cast<int64_t>(chunk) * d.k);
+  for (int r0 = 0; r0 < rows; r0 += chunk) {
+    const int nr = std::min(chunk, rows - r0);
+    im2col(x, col.data(), d, r0, nr);
+    fn(r0, nr, col.data());
+  }
+}
+
 GemmArgs plain_gemm(int64_t m, int64_t n, int64_t k) {
   GemmArgs a;
   a.m = m;
@@ -156,24 +163,20 @@ void conv2d(const Conv2DGeometry& g, const Tensor& x, const Tensor& filter, cons
   gm.b = fp;
   gm.ldb = d.out_c;
   gm.ldc = d.out_c;
-  if (is_pointwise(d)) {
+  if (conv_is_pointwise(g)) {
     gm.a = xp;
     gm.lda = d.k;
     gm.c = op;
     return gemm(gm);
   }
-  const int chunk = chunk_rows(d, rows);
-  Scratch col(static_cast<int64_t>(chunk) * d.k);
-  for (int r0 = 0; r0 < rows; r0 += chunk) {
-    const int nr = std::min(chunk, rows - r0);
-    im2col(xp, col.data(), d, r0, nr);
+  for_each_col_chunk(d, xp, rows, [&](int r0, int nr, const float* col) {
     GemmArgs c = gm;
     c.m = nr;
-    c.a = col.data();
+    c.a = col;
     c.lda = d.k;
     c.c = op + static_cast<int64_t>(r0) * d.out_c;
     gemm(c);
-  }
+  });
 }
 
 void conv2d_backprop_input(const Conv2DGeometry& g, const Tensor& dy, const Tensor& filter, const Tensor& dx) {
@@ -190,7 +193,7 @@ void conv2d_backprop_input(const Conv2DGeometry& g, const Tensor& dy, const Tens
   gm.ldb = d.out_c;
   gm.trans_b = true;
   gm.ldc = d.k;
-  if (is_pointwise(d)) {
+  if (conv_is_pointwise(g)) {
     gm.a = dyp;
     gm.lda = d.out_c;
     gm.c = dxp;
@@ -234,23 +237,19 @@ void conv2d_backprop_filter(const Conv2DGeometry& g, const Tensor& x, const Tens
   gm.ldb = d.out_c;
   gm.c = dfp;
   gm.ldc = d.out_c;
-  if (is_pointwise(d)) {
+  if (conv_is_pointwise(g)) {
     gm.a = xp;
     gm.b = dyp;
     return gemm(gm);
   }
-  const int chunk = chunk_rows(d, rows);
-  Scratch col(static_cast<int64_t>(chunk) * d.k);
-  for (int r0 = 0; r0 < rows; r0 += chunk) {
-    const int nr = std::min(chunk, rows - r0);
-    im2col(xp, col.data(), d, r0, nr);
+  for_each_col_chunk(d, xp, rows, [&](int r0, int nr, const float* col) {
     GemmArgs c = gm;
     c.k = nr;
-    c.a = col.data();
+    c.a = col;
     c.b = dyp + static_cast<int64_t>(r0) * d.out_c;
     c.beta = r0 == 0 ? 0.f : 1.f;  // later chunks accumulate
     gemm(c);
-  }
+  });
 }
 
 namespace testing {

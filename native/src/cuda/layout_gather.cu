@@ -7,6 +7,7 @@
 #include <type_traits>
 
 #include "cuda/common.cuh"
+#include "cuda/scratch.cuh"
 #include "kernels/layout.h"
 
 namespace ibot::cuda {
@@ -111,18 +112,6 @@ __global__ void one_hot_kernel(int64_t n, int64_t depth, const int32_t* __restri
     out[e] = idx[i] == j ? on : off;
   }
 }
-
-// A device scratch buffer from the stream-ordered pool, released (stream-ordered too) when the kernel is queued.
-struct Scratch {
-  Storage* s;
-  Scratch(DType dtype, int64_t numel) : s(storage_alloc(Device::kCuda, dtype, numel)) {}
-  ~Scratch() {
-    storage_release(s);
-    delete s;
-  }
-  template <typename T>
-  T* data() const { return s->as<T>(); }
-};
 
 template <typename X>
 void launch_segment_sum(const Tensor& x, const Tensor& ids, const SegmentDims& sd, const Tensor& out) {

@@ -286,13 +286,7 @@ void run_gemm(const GemmArgs& g, const Variant* variants, int n_variants) {
                                 kMaxSplitWorkspace / std::max<int64_t>(1, g.batch * g.m * g.n)});
   }
   if (g_force_splits > 0) splits = g.k > 0 ? g_force_splits : 1;
-  if (splits > 1) {
-    // Equal ranges rounded up to the 32-wide k tile (a multiple of every variant's bk), so each split starts at a
-    // 16-byte aligned column; recomputing the count leaves no empty split.
-    const int64_t chunk = ceil_div(ceil_div(g.k, splits), 32) * 32;
-    splits = ceil_div(g.k, chunk);
-    p.k_chunk = static_cast<int>(chunk);
-  }
+  if (splits > 1) splits = split_k_ranges(p, splits);
   g_last_variant = best;
   g_last_splits = static_cast<int>(std::max<int64_t>(splits, 1));
   if (splits <= 1) {
@@ -302,17 +296,8 @@ void run_gemm(const GemmArgs& g, const Variant* variants, int n_variants) {
 
   const int64_t mn = g.m * g.n;
   Scratch ws(g.batch * splits * mn);  // [batch][splits][M, N]
-  GemmKernelArgs q = p;
-  q.splits = static_cast<int>(splits);
-  q.c = ws.data();
-  q.ldc = g.n;
-  q.stride_c = splits * mn;
-  q.stride_split = mn;
-  q.alpha = 1.f;
-  q.beta = 0.f;
-  q.bias = nullptr;
-  q.act = static_cast<int>(Activation::kLinear);
-  q.c_vec4 = g.n % 4 == 0;  // the workspace is 256-byte aligned; rows and slices are n and m·n floats
+  // The workspace is 256-byte aligned; its rows and slices are n and m·n floats.
+  const GemmKernelArgs q = splitk_partials_args(p, static_cast<int>(splits), ws.data(), g.n % 4 == 0);
   v.launch(q, g.batch, ta, tb);
 
   p.splits = q.splits;

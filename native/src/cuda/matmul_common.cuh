@@ -1,33 +1,13 @@
 // What every GEMM kernel variant shares (cuda/matmul_tf32.cuh, cuda/matmul_simt.cuh, cuda/matmul.cu): the kernel
 // argument block, the tile rasterisation and the fused write-back epilogue c = act(alpha·acc + beta·c + bias[col]);
-// plus Scratch, the pooled temporary buffer that split-K and conv's column matrices use.
+// it also brings in Scratch (cuda/scratch.cuh), the pooled buffer for split-K partials and conv's column matrices.
 #pragma once
 #include <cstdint>
 
 #include "core/storage.h"
 #include "cuda/common.cuh"
+#include "cuda/scratch.cuh"
 #include "kernels/matmul.h"
-
-namespace ibot::cuda {
-
-// A float32 device buffer for intermediates (split-K partial sums, conv column matrices) from the stream-ordered pool.
-// Freeing is stream-ordered too, so the destructor may run right after the launches that use the buffer.
-class Scratch {
- public:
-  explicit Scratch(int64_t numel) : s_(storage_alloc(Device::kCuda, DType::kFloat32, numel)) {}
-  ~Scratch() {
-    storage_release(s_);
-    delete s_;
-  }
-  Scratch(const Scratch&) = delete;
-  Scratch& operator=(const Scratch&) = delete;
-  float* data() const { return s_->as<float>(); }
-
- private:
-  Storage* s_;
-};
-
-}  // namespace ibot::cuda
 
 namespace ibot::cuda::gemm_detail {
 
@@ -50,6 +30,33 @@ struct GemmKernelArgs {
   bool a_vec, b_vec;  // 16-byte copies are legal for A / B (aligned base, leading dim and batch stride % 4 == 0)
   bool c_vec4;        // 16-byte stores are legal for C (aligned base, ldc and batch/split strides % 4 == 0)
 };
+
+// Split K into `splits` equal ranges rounded up to the 32-wide k tile (a multiple of every variant's bk), so each split
+// starts at a 16-byte aligned column; recounting leaves no empty split. Sets p.k_chunk and returns the split count.
+// Needs p.k > 0.
+inline int64_t split_k_ranges(GemmKernelArgs& p, int64_t splits) {
+  const int64_t chunk = ((p.k + splits - 1) / splits + 31) / 32 * 32;
+  p.k_chunk = static_cast<int>(chunk);
+  return (p.k + chunk - 1) / chunk;
+}
+
+// The first pass of a split-K GEMM: each k range writes its raw partial sums to the workspace ws [batch][splits][M, N]
+// (ws_vec4: 16-byte stores are legal there); alpha, beta, bias and the activation are left to the pass that adds the
+// partials up (splitk_reduce_kernel).
+inline GemmKernelArgs splitk_partials_args(GemmKernelArgs p, int splits, float* ws, bool ws_vec4) {
+  const int64_t mn = static_cast<int64_t>(p.m) * p.n;
+  p.splits = splits;
+  p.c = ws;
+  p.ldc = p.n;
+  p.stride_c = splits * mn;
+  p.stride_split = mn;
+  p.alpha = 1.f;
+  p.beta = 0.f;
+  p.bias = nullptr;
+  p.act = static_cast<int>(Activation::kLinear);
+  p.c_vec4 = ws_vec4;
+  return p;
+}
 
 // Grouped rasterisation: consecutive CTAs walk 8 tile rows down one tile column band, so the A panels of a group stay
 // in L2 while the B panels stream. A bijection of [0, tiles_m * tiles_n) onto (tm, tn).

@@ -15,7 +15,9 @@
 
 #include "core/storage.h"
 #include "cuda/common.cuh"
+#include "cuda/scratch.cuh"
 #include "kernels/reduce.h"
+#include "kernels/reduce_dispatch.h"
 #include "kernels/reduce_plan.h"
 
 namespace ibot::cuda {
@@ -25,14 +27,6 @@ constexpr unsigned kFullMask = 0xffffffffu;
 constexpr int kThreads = 256;
 
 // ---- helpers ------------------------------------------------------------------------------------------------------
-
-// ToInt32 as JS applies it when a double is stored into an Int32Array.
-__device__ inline int32_t to_int32(double v) {
-  if (!isfinite(v)) return 0;
-  double m = fmod(trunc(v), 4294967296.0);
-  if (m < 0) m += 4294967296.0;
-  return static_cast<int32_t>(static_cast<uint32_t>(m));
-}
 
 template <typename T>
 __device__ inline T shfl_down(T v, int delta) {
@@ -116,7 +110,7 @@ struct ProdOp {
   __device__ Acc combine(Acc a, Acc b) const { return a * b; }
   __device__ Out store(Acc a) const {
     if constexpr (std::is_same<O, float>::value) return static_cast<float>(a);
-    else return to_int32(a);
+    else return int32_from_double(a);
   }
 };
 
@@ -157,77 +151,6 @@ struct LogicalOp {
   __device__ Acc step(Acc a, In x) const { return kAny ? (a | (x != 0)) : (a & (x != 0)); }
   __device__ Acc combine(Acc a, Acc b) const { return kAny ? (a | b) : (a & b); }
   __device__ Out store(Acc a) const { return static_cast<uint8_t>(a); }
-};
-
-// ---- plans --------------------------------------------------------------------------------------------------------
-
-// The general form of a plan (the simple form [outer, R, inner] is the special case kept {outer, inner}, reduced {R}).
-struct DevicePlan {
-  int kept_rank, red_rank;
-  int64_t kept_shape[kMaxReduceBlocks], kept_stride[kMaxReduceBlocks];
-  int64_t red_shape[kMaxReduceBlocks], red_stride[kMaxReduceBlocks];
-  int64_t out_numel, reduce_numel;
-
-  __device__ int64_t kept_offset(int64_t o) const {
-    int64_t off = 0;
-    for (int d = kept_rank - 1; d >= 0; --d) {
-      off += (o % kept_shape[d]) * kept_stride[d];
-      o /= kept_shape[d];
-    }
-    return off;
-  }
-  // Offset of the r-th reduced element, r in row-major order of the reduced indices (tfjs's order).
-  __device__ int64_t red_offset(int64_t r) const {
-    int64_t off = 0;
-    for (int d = red_rank - 1; d >= 0; --d) {
-      off += (r % red_shape[d]) * red_stride[d];
-      r /= red_shape[d];
-    }
-    return off;
-  }
-};
-
-DevicePlan device_plan(const ReducePlan& p) {
-  DevicePlan d{};
-  d.out_numel = p.out_numel;
-  d.reduce_numel = p.reduce_numel;
-  if (p.simple) {
-    d.kept_rank = 2;
-    d.kept_shape[0] = p.outer;
-    d.kept_stride[0] = p.reduce * p.inner;
-    d.kept_shape[1] = p.inner;
-    d.kept_stride[1] = 1;
-    d.red_rank = 1;
-    d.red_shape[0] = p.reduce;
-    d.red_stride[0] = p.inner;
-    return d;
-  }
-  d.kept_rank = p.kept_rank;
-  d.red_rank = p.red_rank;
-  for (int i = 0; i < kMaxReduceBlocks; ++i) {
-    d.kept_shape[i] = p.kept_shape[i];
-    d.kept_stride[i] = p.kept_stride[i];
-    d.red_shape[i] = p.red_shape[i];
-    d.red_stride[i] = p.red_stride[i];
-  }
-  return d;
-}
-
-// Scratch for split reductions, freed in stream order (the kernels that use it are queued before the free).
-class Scratch {
- public:
-  explicit Scratch(size_t bytes) : s_(storage_alloc(Device::kCuda, DType::kFloat32, static_cast<int64_t>((bytes + 3) / 4))) {}
-  ~Scratch() {
-    storage_release(s_);
-    delete s_;
-  }
-  Scratch(const Scratch&) = delete;
-  Scratch& operator=(const Scratch&) = delete;
-  template <typename T>
-  T* as() const { return static_cast<T*>(s_->data); }
-
- private:
-  Storage* s_;
 };
 
 // ---- kernels ------------------------------------------------------------------------------------------------------
@@ -310,7 +233,7 @@ __global__ void finish_kernel(Op op, const typename Op::Acc* __restrict__ partia
 
 // Layouts that do not collapse to [outer, R, inner]: one warp per output.
 template <class Op>
-__global__ void reduce_general_kernel(Op op, DevicePlan p, const typename Op::In* __restrict__ x,
+__global__ void reduce_general_kernel(Op op, ReducePlan p, const typename Op::In* __restrict__ x,
                                       typename Op::Out* __restrict__ out) {
   const int lane = threadIdx.x & 31;
   const int64_t warps = static_cast<int64_t>(gridDim.x) * (blockDim.x >> 5);
@@ -325,7 +248,7 @@ __global__ void reduce_general_kernel(Op op, DevicePlan p, const typename Op::In
 
 // Order-sensitive ops (Prod): one thread per output, reduced elements in tfjs's order.
 template <class Op>
-__global__ void reduce_serial_kernel(Op op, DevicePlan p, const typename Op::In* __restrict__ x,
+__global__ void reduce_serial_kernel(Op op, ReducePlan p, const typename Op::In* __restrict__ x,
                                      typename Op::Out* __restrict__ out) {
   for (int64_t o = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; o < p.out_numel;
        o += static_cast<int64_t>(gridDim.x) * blockDim.x) {
@@ -363,12 +286,12 @@ template <class Op>
 void launch(const Op& op, const typename Op::In* x, typename Op::Out* out, const ReducePlan& p) {
   using Acc = typename Op::Acc;
   if (!Op::kSplittable) {
-    reduce_serial_kernel<<<blocks_for(p.out_numel, kThreads), kThreads, 0, stream()>>>(op, device_plan(p), x, out);
+    reduce_serial_kernel<<<blocks_for(p.out_numel, kThreads), kThreads, 0, stream()>>>(op, general_form(p), x, out);
     IBOT_CUDA_CHECK_LAUNCH("reduce_serial_kernel");
     return;
   }
   if (!p.simple) {
-    reduce_general_kernel<<<blocks_for(p.out_numel * 32, kThreads), kThreads, 0, stream()>>>(op, device_plan(p), x, out);
+    reduce_general_kernel<<<blocks_for(p.out_numel * 32, kThreads), kThreads, 0, stream()>>>(op, general_form(p), x, out);
     IBOT_CUDA_CHECK_LAUNCH("reduce_general_kernel");
     return;
   }
@@ -386,8 +309,8 @@ void launch(const Op& op, const typename Op::In* x, typename Op::Out* out, const
       IBOT_CUDA_CHECK_LAUNCH("reduce_rows_block_kernel");
       return;
     }
-    Scratch scratch(static_cast<size_t>(outer * chunks) * sizeof(Acc));
-    Acc* partial = scratch.as<Acc>();
+    const Scratch scratch = Scratch::of<Acc>(outer * chunks);
+    Acc* partial = scratch.data<Acc>();
     reduce_rows_block_kernel<<<blocks_for(outer * chunks, 1), kThreads, 0, stream()>>>(
         op, x, partial, out, outer, R, static_cast<int>(chunks));
     IBOT_CUDA_CHECK_LAUNCH("reduce_rows_block_kernel");
@@ -406,8 +329,8 @@ void launch(const Op& op, const typename Op::In* x, typename Op::Out* out, const
     return;
   }
   const int64_t n = outer * inner;
-  Scratch scratch(static_cast<size_t>(n * chunks) * sizeof(Acc));
-  Acc* partial = scratch.as<Acc>();
+  const Scratch scratch = Scratch::of<Acc>(n * chunks);
+  Acc* partial = scratch.data<Acc>();
   reduce_cols_kernel<<<blocks_for(tasks * chunks, 1), block, 0, stream()>>>(op, x, partial, out, outer, R, inner,
                                                                             static_cast<int>(chunks));
   IBOT_CUDA_CHECK_LAUNCH("reduce_cols_kernel");
@@ -437,17 +360,6 @@ void reduce_int(ReduceOp op, const Tensor& x, const Tensor& out, const ReducePla
       } else {
         fail("Any/All: input must be bool");
       }
-  }
-}
-
-void fill_empty(ReduceOp op, const Tensor& out) {
-  const int64_t n = out.numel();
-  switch (out.dtype()) {
-    case DType::kFloat32:
-      return fill(out.data<float>(), n,
-                  op == ReduceOp::kProd ? 1.0f : (op == ReduceOp::kMax || op == ReduceOp::kMin) ? NAN : 0.0f);
-    case DType::kInt32: return fill(out.data<int32_t>(), n, op == ReduceOp::kProd ? 1 : 0);
-    case DType::kBool: return fill(out.data<uint8_t>(), n, static_cast<uint8_t>(0));
   }
 }
 
@@ -514,7 +426,7 @@ __global__ void arg_cols_kernel(const T* __restrict__ x, int32_t* __restrict__ o
   }
 }
 
-template <typename T, bool kMax>
+template <bool kMax, typename T>
 void arg_launch(const T* x, int32_t* out, int64_t outer, int64_t R, int64_t inner) {
   if (inner == 1) {
     arg_rows_kernel<T, kMax><<<blocks_for(outer * 32, kThreads), kThreads, 0, stream()>>>(x, out, outer, R);
@@ -525,33 +437,7 @@ void arg_launch(const T* x, int32_t* out, int64_t outer, int64_t R, int64_t inne
   }
 }
 
-template <bool kMax>
-void arg_dtype(const Tensor& x, int32_t* out, int64_t outer, int64_t R, int64_t inner) {
-  switch (x.dtype()) {
-    case DType::kFloat32: return arg_launch<float, kMax>(x.data<float>(), out, outer, R, inner);
-    case DType::kInt32: return arg_launch<int32_t, kMax>(x.data<int32_t>(), out, outer, R, inner);
-    case DType::kBool: return arg_launch<uint8_t, kMax>(x.data<uint8_t>(), out, outer, R, inner);
-  }
-}
-
 // ---- Cumsum / Cumprod ---------------------------------------------------------------------------------------------
-
-struct AddF32 {
-  __device__ float operator()(float a, float b) const { return a + b; }
-};
-struct MulF32 {
-  __device__ float operator()(float a, float b) const { return a * b; }
-};
-struct AddI32 {
-  __device__ int32_t operator()(int32_t a, int32_t b) const {
-    return static_cast<int32_t>(static_cast<uint32_t>(a) + static_cast<uint32_t>(b));
-  }
-};
-struct MulI32 {
-  __device__ int32_t operator()(int32_t a, int32_t b) const {
-    return to_int32(static_cast<double>(a) * static_cast<double>(b));
-  }
-};
 
 // One thread per line along the scanned axis, stepping serially: the same roundings as tfjs, bit for bit (a lone add
 // or multiply cannot be contracted into an FMA). Long scans over few lines are slow this way; none is on a hot path.
@@ -585,19 +471,14 @@ void scan_launch(const In* x, Out* y, int64_t outer, int64_t R, int64_t inner, b
   IBOT_CUDA_CHECK_LAUNCH("scan_kernel");
 }
 
-template <typename In>
-void scan_int(ScanOp op, const In* x, int32_t* y, int64_t outer, int64_t R, int64_t inner, bool exclusive,
-              bool reverse) {
-  if (op == ScanOp::kSum) scan_launch(x, y, outer, R, inner, exclusive, reverse, 0, AddI32{});
-  else scan_launch(x, y, outer, R, inner, exclusive, reverse, 1, MulI32{});
-}
-
 }  // namespace
 
 void reduce(ReduceOp op, const Tensor& x, const std::vector<int>& axes, const Tensor& out) {
   const ReducePlan p = plan_reduce(x.shape, axes);
   if (p.out_numel == 0) return;
-  if (p.reduce_numel == 0) return fill_empty(op, out);
+  if (p.reduce_numel == 0) {
+    return fill_empty_reduce(op, out, [](auto* o, int64_t n, auto v) { fill(o, n, v); });
+  }
   switch (x.dtype()) {
     case DType::kFloat32: {
       const double n = static_cast<double>(p.reduce_numel);
@@ -616,34 +497,17 @@ void reduce(ReduceOp op, const Tensor& x, const std::vector<int>& axes, const Te
 }
 
 void arg_reduce(bool is_max, const Tensor& x, int axis, const Tensor& out) {
-  int64_t outer = 1, inner = 1;
-  for (int d = 0; d < axis; ++d) outer *= x.shape[d];
-  for (int d = axis + 1; d < x.rank(); ++d) inner *= x.shape[d];
-  const int64_t R = x.shape[axis];
-  if (outer * inner == 0) return;
-  int32_t* o = out.data<int32_t>();
-  if (R == 0) return fill(o, outer * inner, 0);
-  if (is_max) arg_dtype<true>(x, o, outer, R, inner);
-  else arg_dtype<false>(x, o, outer, R, inner);
+  dispatch_arg_reduce(
+      is_max, x, axis, out, [](int32_t* o, int64_t n) { fill(o, n, 0); },
+      [](auto kmax, const auto* xd, int32_t* o, const AxisView& v) {
+        arg_launch<decltype(kmax)::value>(xd, o, v.outer, v.R, v.inner);
+      });
 }
 
 void scan(ScanOp op, const Tensor& x, int axis, bool exclusive, bool reverse, const Tensor& out) {
-  if (x.numel() == 0) return;
-  int64_t outer = 1, inner = 1;
-  for (int d = 0; d < axis; ++d) outer *= x.shape[d];
-  for (int d = axis + 1; d < x.rank(); ++d) inner *= x.shape[d];
-  const int64_t R = x.shape[axis];
-  switch (x.dtype()) {
-    case DType::kFloat32:
-      if (op == ScanOp::kSum)
-        scan_launch(x.data<float>(), out.data<float>(), outer, R, inner, exclusive, reverse, 0.0f, AddF32{});
-      else scan_launch(x.data<float>(), out.data<float>(), outer, R, inner, exclusive, reverse, 1.0f, MulF32{});
-      return;
-    case DType::kInt32:
-      return scan_int(op, x.data<int32_t>(), out.data<int32_t>(), outer, R, inner, exclusive, reverse);
-    case DType::kBool:
-      return scan_int(op, x.data<uint8_t>(), out.data<int32_t>(), outer, R, inner, exclusive, reverse);
-  }
+  dispatch_scan(op, x, axis, out, [&](const auto* xd, auto* yd, const AxisView& v, auto identity, auto step) {
+    scan_launch(xd, yd, v.outer, v.R, v.inner, exclusive, reverse, identity, step);
+  });
 }
 
 }  // namespace ibot::cuda

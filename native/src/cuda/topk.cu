@@ -7,6 +7,7 @@
 
 #include "cuda/common.cuh"
 #include "kernels/reduce.h"
+#include "kernels/reduce_dispatch.h"
 
 namespace ibot::cuda {
 namespace {
@@ -147,15 +148,9 @@ void topk_typed(const T* x, T* values, int32_t* indices, int64_t rows, int64_t n
 }  // namespace
 
 void topk(const Tensor& x, int64_t k, const Tensor& values, const Tensor& indices) {
-  const int64_t n = x.shape.back();
-  if (k == 0 || x.numel() == 0) return;
-  const int64_t rows = x.numel() / n;
-  int32_t* idx = indices.data<int32_t>();
-  switch (x.dtype()) {
-    case DType::kFloat32: return topk_typed(x.data<float>(), values.data<float>(), idx, rows, n, k);
-    case DType::kInt32: return topk_typed(x.data<int32_t>(), values.data<int32_t>(), idx, rows, n, k);
-    case DType::kBool: return topk_typed(x.data<uint8_t>(), values.data<uint8_t>(), idx, rows, n, k);
-  }
+  dispatch_topk(x, k, values, indices, [&](const auto* xd, auto* vd, int32_t* id, int64_t rows, int64_t n) {
+    topk_typed(xd, vd, id, rows, n, k);
+  });
 }
 
 }  // namespace ibot::cuda

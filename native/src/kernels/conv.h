@@ -18,6 +18,16 @@ struct Conv2DGeometry {
   int64_t pad_top = 0, pad_left = 0;  // the bottom/right padding follows from the sizes
 };
 
+// Elements of one receptive field: the K of the im2col matrix [B * outH * outW, K] both devices lower to.
+inline int64_t conv_patch_size(const Conv2DGeometry& g) { return g.filter_h * g.filter_w * g.in_c; }
+
+// A 1x1, stride-1, unpadded conv: x [B * H * W, inC] is its own im2col matrix (every output pixel reads exactly its
+// input pixel's channels).
+inline bool conv_is_pointwise(const Conv2DGeometry& g) {
+  return g.filter_h == 1 && g.filter_w == 1 && g.stride_h == 1 && g.stride_w == 1 && g.pad_top == 0 &&
+         g.pad_left == 0 && g.out_h == g.in_h && g.out_w == g.in_w;
+}
+
 namespace cpu {
 // out [B, outH, outW, outC] = conv(x [B, inH, inW, inC], filter [fH, fW, inC, outC])
 void conv2d(const Conv2DGeometry& g, const Tensor& x, const Tensor& filter, const Tensor& out);

@@ -1,13 +1,20 @@
 // How a reduction over an axis set walks its input, shared by the CPU and CUDA reductions. Size-1 dimensions are
 // dropped and neighbours of the same kind (kept or reduced) are merged, so most axis sets become x = [outer, reduce,
 // inner] -> out = [outer, inner] (the "simple" form: rows when inner == 1, columns otherwise). What is left over (e.g.
-// reducing axes 0 and 2 of [A, B, C]) is described as kept and reduced blocks with their strides.
+// reducing axes 0 and 2 of [A, B, C]) is described as kept and reduced blocks with their strides. The CUDA kernels
+// take the plan itself as an argument (in the general form), so its offset helpers compile for both sides.
 #pragma once
 #include <cstdint>
 #include <vector>
 
 #include "core/error.h"
 #include "core/shape.h"
+
+#ifdef __CUDACC__
+#define IBOT_REDUCE_HD __host__ __device__
+#else
+#define IBOT_REDUCE_HD
+#endif
 
 namespace ibot {
 
@@ -27,7 +34,7 @@ struct ReducePlan {
   int64_t red_shape[kMaxReduceBlocks] = {}, red_stride[kMaxReduceBlocks] = {};
 
   // Offset in x of the first element reduced into output `o` (general form).
-  int64_t kept_offset(int64_t o) const {
+  IBOT_REDUCE_HD int64_t kept_offset(int64_t o) const {
     int64_t off = 0;
     for (int d = kept_rank - 1; d >= 0; --d) {
       int64_t i = o % kept_shape[d];
@@ -36,7 +43,32 @@ struct ReducePlan {
     }
     return off;
   }
+  // Offset from there of the r-th reduced element, r in row-major order of the reduced indices (tfjs's order).
+  IBOT_REDUCE_HD int64_t red_offset(int64_t r) const {
+    int64_t off = 0;
+    for (int d = red_rank - 1; d >= 0; --d) {
+      off += (r % red_shape[d]) * red_stride[d];
+      r /= red_shape[d];
+    }
+    return off;
+  }
 };
+
+// The simple form [outer, R, inner] written as the general one (kept {outer, inner}, reduced {R}), for walkers that
+// only know the general form.
+inline ReducePlan general_form(ReducePlan p) {
+  if (!p.simple) return p;
+  p.simple = false;
+  p.kept_rank = 2;
+  p.kept_shape[0] = p.outer;
+  p.kept_stride[0] = p.reduce * p.inner;
+  p.kept_shape[1] = p.inner;
+  p.kept_stride[1] = 1;
+  p.red_rank = 1;
+  p.red_shape[0] = p.reduce;
+  p.red_stride[0] = p.inner;
+  return p;
+}
 
 // `axes` must be sorted, unique and in [0, rank) (the binding checks). Only meaningful for the walk when both
 // out_numel and reduce_numel are non-zero; callers handle the empty cases first.

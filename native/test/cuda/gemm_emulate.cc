@@ -220,11 +220,7 @@ void run(const Variant& v, const Case& c, int want_splits) {
   p.b_vec = aligned16(p.b) && ldb % 4 == 0 && (!batched || stride_b % 4 == 0);
   p.c_vec4 = aligned16(p.c) && ldc % 4 == 0 && (!batched || stride_c % 4 == 0);
   int splits = 1;
-  if (want_splits > 1 && c.k > 0) {
-    const int chunk = ((c.k + want_splits - 1) / want_splits + 31) / 32 * 32;
-    splits = (c.k + chunk - 1) / chunk;
-    p.k_chunk = chunk;
-  }
+  if (want_splits > 1 && c.k > 0) splits = static_cast<int>(split_k_ranges(p, want_splits));
   const auto& kernel = v.kernel[(c.ta ? 1 : 0) + (c.tb ? 2 : 0)];
   const unsigned tiles = p.tiles_m * p.tiles_n;
   if (splits == 1) {
@@ -232,17 +228,7 @@ void run(const Variant& v, const Case& c, int want_splits) {
   } else {
     const int64_t mn = int64_t(c.m) * c.n;
     std::vector<float> ws(c.batch * splits * mn + 4, std::nanf(""));
-    GemmKernelArgs q = p;
-    q.splits = splits;
-    q.c = ws.data();
-    q.ldc = c.n;
-    q.stride_c = splits * mn;
-    q.stride_split = mn;
-    q.alpha = 1.f;
-    q.beta = 0.f;
-    q.bias = nullptr;
-    q.act = 0;
-    q.c_vec4 = c.n % 4 == 0 && aligned16(ws.data());
+    const GemmKernelArgs q = splitk_partials_args(p, splits, ws.data(), c.n % 4 == 0 && aligned16(ws.data()));
     launch(kernel, tiles, c.batch * splits, v.threads, q);
     p.splits = splits;
     for (int64_t b = 0; b < c.batch; ++b)  // splitk_reduce_kernel's loop body

@@ -8,7 +8,7 @@ import test, {type ExecutionContext} from 'ava';
 import {nativeKernels} from '../register_all_kernels.js';
 import {assertGradMatchesReference64} from '../testing/gradcheck.js';
 import {backendUnderTest} from '../testing/parity.js';
-import {broadcastableShape, randomShape, randomTensor, Rng, testSeed} from '../testing/random.js';
+import {broadcastableShape, randomShape, randomTensor, Rng, seededRng} from '../testing/random.js';
 import {batchMatMulGradConfig} from './BatchMatMul_grad.js';
 
 const TRANSPOSES: ReadonlyArray<[boolean, boolean]> = [[false, false], [false, true], [true, false], [true, true]];
@@ -102,9 +102,7 @@ test('the BatchMatMul gradient registered is ours (it replaces tfjs-core 4.22\'s
 });
 
 test('BatchMatMul gradient: no batch, equal batches, batchless and broadcast operands, all transposes', (t) => {
-  const seed = testSeed();
-  t.log(`seed ${seed}`);
-  const rng = new Rng(seed);
+  const rng = seededRng(t);
   const cases: Array<[number[], number[]]> = [
     [[], []],           // [m, k] x [k, n]
     [[3], [3]],         // equal batches
@@ -129,9 +127,7 @@ test('BatchMatMul gradient: no batch, equal batches, batchless and broadcast ope
 });
 
 test('BatchMatMul gradient on random shapes and broadcast batches', (t) => {
-  const seed = testSeed();
-  t.log(`seed ${seed}`);
-  const rng = new Rng(seed);
+  const rng = seededRng(t);
   for (let c = 0; c < 24; c++) {
     const batch = randomShape(rng, rng.int(0, 3), 3);
     const [batchA, batchB] = rng.next() < 0.5 ? [batch, broadcastableShape(rng, batch)] :
@@ -148,9 +144,7 @@ test('BatchMatMul gradient on random shapes and broadcast batches', (t) => {
 (hasNativeBatchMatMul ? test : test.skip)(
     'BatchMatMul gradient with multi-axis broadcast batches (needs the native kernel: tfjs cpu mis-computes them)',
     (t) => {
-      const seed = testSeed();
-      t.log(`seed ${seed}`);
-      const rng = new Rng(seed);
+      const rng = seededRng(t);
       t.false(cpuCanRun([2, 1], [5]));
       for (const [batchA, batchB] of [[[2, 1], [5]], [[2, 1], [1, 5]], [[1, 3], [2, 1]], [[4, 1, 2], [3, 1]]]) {
         checkCase(t, rng, batchA!, batchB!, 3, 4, 6, [backendUnderTest]);

@@ -8,7 +8,7 @@ import test from 'ava';
 import type {NativeBackend} from '../backend.js';
 import {assertGradMatchesReference64} from '../testing/gradcheck.js';
 import {backendUnderTest, useBackend} from '../testing/parity.js';
-import {randomShape, randomTensor, Rng, testSeed} from '../testing/random.js';
+import {randomShape, randomTensor, Rng, seededRng} from '../testing/random.js';
 import {meanGradConfig} from './Mean_grad.js';
 import {sumGradConfig} from './Sum_grad.js';
 
@@ -45,9 +45,7 @@ function axisSets(rng: Rng, rank: number): Array<number[] | undefined> {
 
 for (const op of ['sum', 'mean'] as const) {
   test(`${op} gradient matches float64 finite differences (ranks 0-4, axis sets, keepDims)`, (t) => {
-    const seed = testSeed();
-    t.log(`seed ${seed}`);
-    const rng = new Rng(seed);
+    const rng = seededRng(t);
     for (let rank = 0; rank <= 4; rank++) {
       const shape = randomShape(rng, rank, 4);
       for (const axis of axisSets(rng, rank)) {

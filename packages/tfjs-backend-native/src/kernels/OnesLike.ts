@@ -1,15 +1,7 @@
 // OnesLike: a tensor of x's shape and dtype filled with 1 (native for float32, int32 and bool).
-import {OnesLike, type TensorInfo} from '@tensorflow/tfjs-core';
+import {OnesLike} from '@tensorflow/tfjs-core';
 
-import type {NativeBackend} from '../backend.js';
 import type {KernelSpec} from '../kernel_utils.js';
+import {fillLikeOp} from './elementwise_utils.js';
 
-export const onesLikeConfig: KernelSpec = {
-  kernelName: OnesLike,
-  kernelFunc: ({inputs, backend}) => {
-    const nb = backend as NativeBackend;
-    const x = inputs['x'] as TensorInfo;
-    const out = nb.makeOutput(x.shape, x.dtype);
-    return nb.compute(out, (o) => nb.addon.OnesLike(o, x.shape));
-  },
-};
+export const onesLikeConfig: KernelSpec = fillLikeOp(OnesLike);

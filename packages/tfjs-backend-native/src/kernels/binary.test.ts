@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import test from 'ava';
 
 import {allPairs, check, kernelFn, specialFloats, specialInts} from './elementwise_test_helpers.js';
-import {broadcastableShape, randomShape, randomTensor, Rng, testSeed} from '../testing/random.js';
+import {broadcastableShape, randomShape, randomTensor, Rng, seededRng, testSeed} from '../testing/random.js';
 
 type Dtype = 'float32' | 'int32' | 'bool';
 const FI: Dtype[] = ['float32', 'int32'];
@@ -26,9 +26,7 @@ for (const [name, dtypes, inputNames = ['a', 'b']] of kernels) {
   const fn = kernelFn(name, inputNames);
   for (const dtype of dtypes) {
     test(`${name} ${dtype} matches cpu on random broadcast shapes of rank 0-6`, (t) => {
-      const seed = testSeed();
-      const rng = new Rng(seed);
-      t.log(`seed ${seed}`);
+      const rng = seededRng(t);
       for (let rank = 0; rank <= 6; rank++) {
         for (let trial = 0; trial < 4; trial++) {
           const full = randomShape(rng, rank, rank > 4 ? 4 : 9);

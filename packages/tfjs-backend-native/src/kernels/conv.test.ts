@@ -8,35 +8,12 @@ import '../testing/setup.js';
 import * as tf from '@tensorflow/tfjs-core';
 import test, {type ExecutionContext} from 'ava';
 
-import type {NativeHandle} from '../addon/index.js';
-import type {NativeBackend} from '../backend.js';
 import {nativeAddon} from '../index.js';
-import {assertParity, backendUnderTest, runOn} from '../testing/parity.js';
-import {type HostTensor, randomTensor, Rng, testSeed} from '../testing/random.js';
+import {NativeBuffers} from '../testing/native_buffers.js';
+import {assertParity, assertRanNatively, backendUnderTest, dotTolerance, runOn} from '../testing/parity.js';
+import {Rng, seededRng, unitTensor} from '../testing/random.js';
 
 const CONV_KERNELS = ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter'];
-
-function tolFor(reduction: number) {
-  return {rtol: 1e-4, atol: 1e-4 * Math.max(1, Math.sqrt(reduction) / 8)};
-}
-
-function seeded(t: ExecutionContext): Rng {
-  const seed = testSeed();
-  t.log(`seed ${seed}`);
-  return new Rng(seed);
-}
-
-function unit(rng: Rng, shape: number[]): HostTensor {
-  return randomTensor(rng, shape, 'float32', {min: -1, max: 1});
-}
-
-function expectNative(t: ExecutionContext, fn: () => void): void {
-  const be = tf.findBackend(backendUnderTest) as NativeBackend;
-  be.resetFallbacks();
-  fn();
-  const fell = Object.keys(be.fallbacks()).filter((k) => CONV_KERNELS.includes(k));
-  t.deepEqual(fell, [], 'a conv kernel ran on the cpu fallback');
-}
 
 type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
 
@@ -88,67 +65,67 @@ function gradients(g: Geometry) {
 
 function outShape(g: Geometry, rng: Rng): number[] {
   // The cpu backend tells us the output shape of this geometry.
-  const x = unit(rng, [g.batch, g.h, g.w, g.inC]), f = unit(rng, [g.fh, g.fw, g.inC, g.outC]);
+  const x = unitTensor(rng, [g.batch, g.h, g.w, g.inC]), f = unitTensor(rng, [g.fh, g.fw, g.inC, g.outC]);
   const probe = runOn('cpu', forward(g), [x, f]);
   return probe[0]!.shape;
 }
 
 function checkGeometry(t: ExecutionContext, rng: Rng, g: Geometry, withGrads: boolean): void {
-  const x = unit(rng, [g.batch, g.h, g.w, g.inC]), f = unit(rng, [g.fh, g.fw, g.inC, g.outC]);
-  assertParity(t, forward(g), [x, f], tolFor(g.fh * g.fw * g.inC), `forward ${describe(g)}`);
+  const x = unitTensor(rng, [g.batch, g.h, g.w, g.inC]), f = unitTensor(rng, [g.fh, g.fw, g.inC, g.outC]);
+  assertParity(t, forward(g), [x, f], dotTolerance(g.fh * g.fw * g.inC), `forward ${describe(g)}`);
   if (!withGrads) return;
   const ys = outShape(g, rng);
-  const w = unit(rng, ys);
-  assertParity(t, gradients(g), [x, f, w], tolFor(Math.max(g.fh * g.fw * g.outC, ys[0]! * ys[1]! * ys[2]!)),
+  const w = unitTensor(rng, ys);
+  assertParity(t, gradients(g), [x, f, w], dotTolerance(Math.max(g.fh * g.fw * g.outC, ys[0]! * ys[1]! * ys[2]!)),
                `gradients ${describe(g)}`);
 }
 
 test('conv2d forward matches cpu on random geometries (kernel 1-5, stride 1-3, dilation 1-2, all paddings)', (t) => {
-  const rng = seeded(t);
-  expectNative(t, () => {
+  const rng = seededRng(t);
+  assertRanNatively(t, CONV_KERNELS, () => {
     for (let trial = 0; trial < 40; trial++) checkGeometry(t, rng, randomGeometry(rng, trial % 2 === 0), false);
   });
 });
 
 test('conv2d gradients (input and filter) match cpu on random geometries', (t) => {
-  const rng = seeded(t);
-  expectNative(t, () => {
+  const rng = seededRng(t);
+  assertRanNatively(t, CONV_KERNELS, () => {
     for (let trial = 0; trial < 30; trial++) checkGeometry(t, rng, randomGeometry(rng, false), true);
   });
 });
 
 test('conv2dTranspose (Conv2DBackpropInput as an op) matches cpu', (t) => {
-  const rng = seeded(t);
-  expectNative(t, () => {
+  const rng = seededRng(t);
+  assertRanNatively(t, CONV_KERNELS, () => {
     for (let trial = 0; trial < 10; trial++) {
       const g = randomGeometry(rng, false);
       if (typeof g.pad !== 'string') g.pad = rng.next() < 0.5 ? 'same' : 'valid';
       const ys = outShape(g, rng);
-      const dy = unit(rng, ys), f = unit(rng, [g.fh, g.fw, g.inC, g.outC]);
+      const dy = unitTensor(rng, ys), f = unitTensor(rng, [g.fh, g.fw, g.inC, g.outC]);
       const pad = g.pad as 'same' | 'valid';
       assertParity(t, (a, b) => tf.conv2dTranspose(a as tf.Tensor4D, b as tf.Tensor4D,
                                                    [g.batch, g.h, g.w, g.inC], g.strides, pad),
-                   [dy, f], tolFor(g.fh * g.fw * g.outC), `conv2dTranspose ${describe(g)}`);
+                   [dy, f], dotTolerance(g.fh * g.fw * g.outC), `conv2dTranspose ${describe(g)}`);
     }
   });
 });
 
 test('ViT patch embedding (kernel = stride = 4 on 28x28, 16 on 32x32) forward and gradients match cpu', (t) => {
-  const rng = seeded(t);
+  const rng = seededRng(t);
   const cases: Geometry[] = [
     {batch: 3, h: 28, w: 28, inC: 1, outC: 24, fh: 4, fw: 4, strides: [4, 4], dilations: [1, 1], pad: 'valid'},
     {batch: 2, h: 32, w: 32, inC: 3, outC: 40, fh: 16, fw: 16, strides: [16, 16], dilations: [1, 1], pad: 'valid'},
     // Input not a multiple of the patch: the leftover rows/columns are ignored.
     {batch: 1, h: 30, w: 29, inC: 3, outC: 8, fh: 4, fw: 4, strides: [4, 4], dilations: [1, 1], pad: 'valid'},
   ];
-  expectNative(t, () => {
+  assertRanNatively(t, CONV_KERNELS, () => {
     for (const g of cases) checkGeometry(t, rng, g, true);
   });
 });
 
 test('1x1 convolutions (a plain GEMM on the NHWC data) and strided 1x1 match cpu', (t) => {
-  const rng = seeded(t);
-  expectNative(t, () => {
+  const rng = seededRng(t);
+  assertRanNatively(t, CONV_KERNELS, () => {
     for (const strides of [[1, 1], [2, 3]] as Array<[number, number]>) {
       checkGeometry(t, rng, {batch: 2, h: 9, w: 11, inC: 7, outC: 5, fh: 1, fw: 1, strides, dilations: [1, 1],
                              pad: 'valid'}, true);
@@ -157,29 +134,30 @@ test('1x1 convolutions (a plain GEMM on the NHWC data) and strided 1x1 match cpu
 });
 
 test('numeric padding with dimRoundingMode ceil/round (last window over the edge) matches cpu', (t) => {
-  const rng = seeded(t);
+  const rng = seededRng(t);
   for (const mode of ['ceil', 'round', 'floor'] as const) {
-    const x = unit(rng, [2, 10, 9, 3]), f = unit(rng, [3, 2, 3, 4]);
+    const x = unitTensor(rng, [2, 10, 9, 3]), f = unitTensor(rng, [3, 2, 3, 4]);
     assertParity(t, (a, b) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, [3, 2], 1, 'NHWC', 1, mode), [x, f],
-                 tolFor(18), mode);
+                 dotTolerance(18), mode);
   }
 });
 
 test('conv2d on empty tensors: batch 0, no output channels, no input channels', (t) => {
-  const rng = seeded(t);
+  const rng = seededRng(t);
   const cases: Array<[number[], number[]]> = [
     [[0, 5, 5, 2], [3, 3, 2, 4]],
     [[2, 5, 5, 2], [3, 3, 2, 0]],
     [[2, 5, 5, 0], [3, 3, 0, 4]],
   ];
   for (const [xs, fs] of cases) {
-    assertParity(t, (a, b) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same'), [unit(rng, xs), unit(rng, fs)],
-                 {}, `x [${xs}] filter [${fs}]`);
+    assertParity(t, (a, b) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same'),
+                 [unitTensor(rng, xs), unitTensor(rng, fs)], {}, `x [${xs}] filter [${fs}]`);
   }
   // Filter gradient with no output pixels is zero; input gradient with no input channels is empty.
   const g: Geometry = {batch: 0, h: 5, w: 5, inC: 2, outC: 3, fh: 3, fw: 3, strides: [1, 1], dilations: [1, 1],
                        pad: 'same'};
-  assertParity(t, gradients(g), [unit(rng, [0, 5, 5, 2]), unit(rng, [3, 3, 2, 3]), unit(rng, [0, 5, 5, 3])], {},
+  assertParity(t, gradients(g),
+               [unitTensor(rng, [0, 5, 5, 2]), unitTensor(rng, [3, 3, 2, 3]), unitTensor(rng, [0, 5, 5, 3])], {},
                'gradients with batch 0');
 });
 
@@ -187,14 +165,14 @@ test('a large conv spanning several im2col chunks matches cpu', (t) => {
   // 6 x 64 x 64 output pixels x 3*3*40 = 8.8M floats of im2col: over the 8M-float budget, so the forward pass and
   // the filter gradient take two row chunks and the input gradient two chunks of whole images. Few output channels
   // keep the cpu reference quick.
-  const rng = seeded(t);
+  const rng = seededRng(t);
   const g: Geometry = {batch: 6, h: 64, w: 64, inC: 40, outC: 2, fh: 3, fw: 3, strides: [1, 1], dilations: [1, 1],
                        pad: 'same'};
-  expectNative(t, () => checkGeometry(t, rng, g, true));
+  assertRanNatively(t, CONV_KERNELS, () => checkGeometry(t, rng, g, true));
 });
 
 test.serial('conv2d on every ISA path matches cpu, and 1 vs 2 threads agree bitwise', (t) => {
-  const rng = seeded(t);
+  const rng = seededRng(t);
   const addon = nativeAddon();
   const best = addon.info().cpu.bestIsa;
   const threads = addon.info().cpu.threads;
@@ -207,7 +185,8 @@ test.serial('conv2d on every ISA path matches cpu, and 1 vs 2 threads agree bitw
     addon.setCpuIsa(best);
     const g = randomGeometry(rng, false);
     const ys = outShape(g, rng);
-    const inputs = [unit(rng, [g.batch, g.h, g.w, g.inC]), unit(rng, [g.fh, g.fw, g.inC, g.outC]), unit(rng, ys)];
+    const inputs = [unitTensor(rng, [g.batch, g.h, g.w, g.inC]), unitTensor(rng, [g.fh, g.fw, g.inC, g.outC]),
+                    unitTensor(rng, ys)];
     const both = (x: tf.Tensor, f: tf.Tensor, w: tf.Tensor) => [forward(g)(x, f), ...gradients(g)(x, f, w)];
     addon.setNumThreads(1);
     const one = runOn(backendUnderTest, both, inputs);
@@ -223,17 +202,12 @@ test.serial('conv2d on every ISA path matches cpu, and 1 vs 2 threads agree bitw
 
 test('the native conv entries reject bad arguments with an Error', (t) => {
   const addon = nativeAddon();
-  const made: NativeHandle[] = [];
-  const f32 = (shape: number[]) => {
-    const h = addon.alloc(0, 0, shape.reduce((x, y) => x * y, 1));
-    made.push(h);
-    return h;
-  };
+  const bufs = new NativeBuffers();
+  const f32 = (shape: number[]) => bufs.f32(shape);
   try {
     // x [1, 5, 5, 2], filter [3, 3, 2, 4], stride 1, SAME: out [1, 5, 5, 4].
     const x = f32([1, 5, 5, 2]), w = f32([3, 3, 2, 4]), y = f32([1, 5, 5, 4]);
-    const xInt = addon.alloc(0, 1, 50);
-    made.push(xInt);
+    const xInt = bufs.alloc('int32', 50);
     type Call = (...args: unknown[]) => void;
     const conv = addon.Conv2D.bind(addon) as Call;
     const dInput = addon.Conv2DBackpropInput.bind(addon) as Call;
@@ -268,6 +242,6 @@ test('the native conv entries reject bad arguments with an Error', (t) => {
       if (e) t.regex(e.message, /Conv2D/, `${what}: the message names the op`);
     }
   } finally {
-    for (const h of made) addon.free(h);
+    bufs.releaseAll();
   }
 });

@@ -7,6 +7,7 @@ import test, {type ExecutionContext} from 'ava';
 
 import {DTypeCode, type NativeHandle} from '../addon/index.js';
 import {nativeAddon} from '../index.js';
+import {NativeBuffers} from '../testing/native_buffers.js';
 
 const addon = nativeAddon();
 type Dtype = keyof typeof DTypeCode;
@@ -15,15 +16,11 @@ type Make = (dtype: Dtype, n: number) => NativeHandle;
 
 /** Runs body with a tensor factory; everything it made is freed afterwards. */
 function withTensors(t: ExecutionContext, body: (make: Make) => void) {
-  const made: NativeHandle[] = [];
+  const bufs = new NativeBuffers();
   try {
-    body((dtype, n) => {
-      const h = addon.alloc(0, DTypeCode[dtype], n);
-      made.push(h);
-      return h;
-    });
+    body((dtype, n) => bufs.alloc(dtype, n));
   } finally {
-    for (const h of made) addon.free(h);
+    bufs.releaseAll();
   }
   t.pass();
 }
@@ -57,8 +54,7 @@ test('binary entries reject bad counts, dtypes, shapes and handles', (t) => {
     throwsNamed(t, 'Maximum', [f3, [3], f3, [-3], out3, [3]], /shape must be an array of non-negative integers/);
     throwsNamed(t, 'Atan2', [{}, [3], f3, [3], out3, [3]], /a must be a tensor handle/);
     throwsNamed(t, 'Equal', [null, [3], f3, [3], out3, [3]], /a must be a tensor handle, got null/);
-    const freed = addon.alloc(0, DTypeCode.float32, 3);
-    addon.free(freed);
+    const freed = new NativeBuffers().freed('float32', 3);
     throwsNamed(t, 'Add', [freed, [3], f3, [3], out3, [3]], /a refers to a tensor that was already freed/);
     throwsNamed(t, 'Add', [f3, [3], f3, [3], freed, [3]], /out refers to a tensor that was already freed/);
   });

@@ -7,15 +7,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import test from 'ava';
 
 import {backendUnderTest, runOn} from '../testing/parity.js';
-import {randomShape, randomTensor, Rng, testSeed} from '../testing/random.js';
+import {randomShape, randomTensor, Rng, seededRng, testSeed} from '../testing/random.js';
 import {check, hostTensor, kernelFn, specialFloats, specialInts} from './elementwise_test_helpers.js';
 
 const dtypes = ['float32', 'int32', 'bool'] as const;
 
 test('Cast matches cpu for every dtype pair on random shapes and special values', (t) => {
-  const seed = testSeed();
-  const rng = new Rng(seed);
-  t.log(`seed ${seed}`);
+  const rng = seededRng(t);
   for (const from of dtypes) {
     for (const to of dtypes) {
       const fn = (x: tf.Tensor) => tf.cast(x, to);
@@ -47,9 +45,7 @@ test('Cast to the same dtype aliases the input buffer', (t) => {
 });
 
 test('Select matches cpu for same-shape conditions of rank 0-6 and every dtype', (t) => {
-  const seed = testSeed();
-  const rng = new Rng(seed);
-  t.log(`seed ${seed}`);
+  const rng = seededRng(t);
   const fn = kernelFn('Select', ['condition', 't', 'e']);
   for (const dtype of dtypes) {
     for (let rank = 0; rank <= 6; rank++) {
@@ -97,9 +93,7 @@ test('Select with a row condition or a scalar condition picks whole rows / the w
 });
 
 test('AddN matches cpu for 1 to 11 inputs, float32 and int32, in one pass', (t) => {
-  const seed = testSeed();
-  const rng = new Rng(seed);
-  t.log(`seed ${seed}`);
+  const rng = seededRng(t);
   for (const dtype of ['float32', 'int32'] as const) {
     for (const count of [1, 2, 3, 5, 8, 9, 11]) {
       const shape = randomShape(rng, rng.int(0, 5), 7);
@@ -155,9 +149,7 @@ test('Range matches cpu, including empty ranges, flipped steps and step-by-step 
 });
 
 test('EluGrad matches cpu on random same-shape inputs of rank 0-6 and special values', (t) => {
-  const seed = testSeed();
-  const rng = new Rng(seed);
-  t.log(`seed ${seed}`);
+  const rng = seededRng(t);
   const fn = kernelFn('EluGrad', ['dy', 'y']);
   for (let rank = 0; rank <= 6; rank++) {
     const shape = randomShape(rng, rank, rank > 4 ? 4 : 9);

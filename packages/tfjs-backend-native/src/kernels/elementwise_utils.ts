@@ -1,5 +1,6 @@
-// Factories for the elementwise kernel files: a broadcasting binary kernel and a unary kernel over the native entry
-// of the same name. Inputs the native entry does not take (other dtypes, mixed dtypes) run on the tfjs cpu kernel.
+// Factories for the elementwise kernel files: a broadcasting binary kernel, a unary kernel and a fill-like kernel over
+// the native entry of the same name. Inputs the native entry does not take (other dtypes, mixed dtypes) run on the tfjs
+// cpu kernel.
 import {backend_util, type DataType, type NamedAttrMap, type TensorInfo} from '@tensorflow/tfjs-core';
 
 import type {BinaryOpName, UnaryAttrEntry, UnaryOpName} from '../addon/elementwise.js';
@@ -57,6 +58,19 @@ export function unaryOp(kernelName: UnaryOpName | 'LeakyRelu' | 'Step' | 'ClipBy
       const entry = nb.addon[kernelName] as UnaryAttrEntry;
       const result = nb.makeOutput(x.shape, outDtype(out, x.dtype));
       return nb.compute(result, (o) => entry(nb.handle(x), x.shape, o, x.shape, ...values));
+    },
+  };
+}
+
+/** ZerosLike/OnesLike: a tensor of x's shape and dtype filled with the constant (native for float32, int32, bool). */
+export function fillLikeOp(kernelName: 'ZerosLike' | 'OnesLike'): KernelSpec {
+  return {
+    kernelName,
+    kernelFunc: ({inputs, backend}) => {
+      const nb = backend as NativeBackend;
+      const x = inputs['x'] as TensorInfo;
+      const out = nb.makeOutput(x.shape, x.dtype);
+      return nb.compute(out, (o) => nb.addon[kernelName](o, x.shape));
     },
   };
 }

@@ -4,27 +4,23 @@ import '../testing/setup.js';
 
 import test from 'ava';
 
-import {DTypeCode, type NativeHandle} from '../addon/index.js';
+import type {NativeHandle} from '../addon/index.js';
 import {nativeAddon} from '../index.js';
+import {type BufferDtype, NativeBuffers} from '../testing/native_buffers.js';
 
 const addon = nativeAddon();
-type Dtype = keyof typeof DTypeCode;
 
 test('layout entries reject bad arguments with an Error naming the op', (t) => {
   const before = addon.memory();
-  const made: NativeHandle[] = [];
-  const buf = (n: number, dtype: Dtype = 'float32'): NativeHandle => {
-    const h = addon.alloc(0, DTypeCode[dtype], n);
-    made.push(h);
-    return h;
-  };
+  const bufs = new NativeBuffers();
+  const buf = (n: number, dtype: BufferDtype = 'float32'): NativeHandle => bufs.alloc(dtype, n);
   const x = buf(6), x2 = buf(6), out6 = buf(6), out4 = buf(4), ints = buf(6, 'int32'), bools = buf(6, 'bool');
   const idx = buf(3, 'int32');
   addon.write(idx, new Int32Array([0, 5, 1]));
   const pair = buf(2, 'int32');
   addon.write(pair, new Int32Array([1, 3]));
-  const freed = buf(6);
-  addon.free(freed);
+  const freed = bufs.freed();
+  const piece = buf(3);
   const a = addon as unknown as Record<string, (...args: unknown[]) => unknown>;
 
   const cases: Array<[string, string, unknown[]]> = [
@@ -66,7 +62,7 @@ test('layout entries reject bad arguments with an Error naming the op', (t) => {
     ['Concat', 'mixed dtypes', [[[x, [6]], [ints, [6]]], 0, buf(12), [12]]],
     ['Concat', 'axis out of range', [[[x, [6]], [x2, [6]]], 1, buf(12), [12]]],
     ['SplitV', 'pieces do not cover x', [x, [6], 0, [[out4, [4]], [buf(1), [1]]]]],
-    ['SplitV', 'one buffer for two pieces', [x, [6], 0, [[buf(3), [3]], [made[made.length - 1], [3]]]]],
+    ['SplitV', 'one buffer for two pieces', [x, [6], 0, [[piece, [3]], [piece, [3]]]]],
     ['SplitV', 'freed output', [x, [6], 0, [[freed, [6]]]]],
     // Gathers and scatters
     ['GatherV2', 'index out of range', [x, [2, 3], idx, [3], 0, 0, buf(9), [3, 3]]],
@@ -89,7 +85,7 @@ test('layout entries reject bad arguments with an Error naming the op', (t) => {
     const error = t.throws(() => a[op]!(...args), undefined, `${op}: ${why} did not throw`);
     t.true(error instanceof Error && error.message.includes(op), `${op}: ${why}: ${error?.message}`);
   }
-  for (const h of made) if (h !== freed) addon.free(h);
+  bufs.releaseAll();
   t.deepEqual(addon.memory(), before, 'every buffer is released');
 });
 

@@ -8,16 +8,10 @@ import test, {type ExecutionContext} from 'ava';
 
 import {nativeAddon} from '../index.js';
 import {assertClose, assertParity, backendUnderTest, runOn, type TensorFn} from '../testing/parity.js';
-import {type HostTensor, randomShape, randomTensor, Rng, testSeed} from '../testing/random.js';
+import {type HostTensor, randomShape, randomTensor, Rng, seededRng} from '../testing/random.js';
 
 const dtypes = ['float32', 'int32', 'bool'] as const;
 const exact = {rtol: 0, atol: 0};
-
-function seeded(t: ExecutionContext): Rng {
-  const seed = testSeed();
-  t.log(`seed ${seed}`);
-  return new Rng(seed);
-}
 
 /** A random shape of `rank`, sometimes with a zero dimension. */
 function shapeOf(rng: Rng, rank: number, allowEmpty = true): number[] {
@@ -61,7 +55,7 @@ const run = (name: string, attrs: object): TensorFn => (x) =>
     tf.engine().runKernel(name, {x: x!}, attrs as tf.NamedAttrMap) as tf.Tensor;
 
 test('Transpose matches cpu for random permutations of rank 0-6', (t) => {
-  const rng = seeded(t);
+  const rng = seededRng(t);
   for (let rank = 0; rank <= 6; rank++) {
     for (let trial = 0; trial < 6; trial++) {
       const dtype = dtypes[trial % 3]!;
@@ -73,7 +67,7 @@ test('Transpose matches cpu for random permutations of rank 0-6', (t) => {
 });
 
 test('Transpose of attention layouts takes the tiled path on 1 and 2 threads, AVX2 and generic tiles', (t) => {
-  const rng = seeded(t);
+  const rng = seededRng(t);
   const addon = nativeAddon();
   const threads = addon.info().cpu.threads, isa = addon.info().cpu.isa;
   const x = randomTensor(rng, [64, 197, 6, 64]);
@@ -104,7 +98,7 @@ test('Transpose of attention layouts takes the tiled path on 1 and 2 threads, AV
 
 // Rank 0 is left out: tf.slice rejects scalars, and the cpu kernel called directly returns a scalar with no value.
 test('Slice matches cpu for random begins and sizes (with -1 sizes) of rank 1-6', (t) => {
-  const rng = seeded(t);
+  const rng = seededRng(t);
   for (let rank = 1; rank <= 6; rank++) {
     for (let trial = 0; trial < 6; trial++) {
       const shape = shapeOf(rng, rank);
@@ -117,7 +111,7 @@ test('Slice matches cpu for random begins and sizes (with -1 sizes) of rank 1-6'
 });
 
 test('StridedSlice matches cpu for random begin/end/strides and masks, errors included', (t) => {
-  const rng = seeded(t);
+  const rng = seededRng(t);
   for (let rank = 1; rank <= 6; rank++) {
     for (let trial = 0; trial < 25; trial++) {
       const shape = shapeOf(rng, rank);
@@ -137,13 +131,13 @@ test('StridedSlice matches cpu for random begin/end/strides and masks, errors in
 
 test('StridedSlice reproduces tfjs cpu when shrinking an axis of a strided slice', (t) => {
   // tfjs cpu indexes such slices with fewer coordinates than x has (its result is not x[1, ::2]); we match it.
-  const x = randomTensor(seeded(t), [4, 5, 3]);
+  const x = randomTensor(seededRng(t), [4, 5, 3]);
   assertParity(t, (a) => tf.stridedSlice(a!, [1, 0], [2, 5], [1, 2], 0, 0, 0, 0, 1), [x], exact);
   assertParity(t, (a) => tf.stridedSlice(a!, [0, 2, 0], [4, 3, 3], [2, 1, 1], 0, 0, 0, 0, 2), [x], exact);
 });
 
 test('Reverse matches cpu for random axes of rank 0-6 (negative and repeated axes included)', (t) => {
-  const rng = seeded(t);
+  const rng = seededRng(t);
   for (let rank = 0; rank <= 6; rank++) {
     for (let trial = 0; trial < 6; trial++) {
       const shape = shapeOf(rng, rank);
@@ -155,7 +149,7 @@ test('Reverse matches cpu for random axes of rank 0-6 (negative and repeated axe
 });
 
 test('Tile and broadcastTo match cpu for random reps of rank 0-6', (t) => {
-  const rng = seeded(t);
+  const rng = seededRng(t);
   for (let rank = 0; rank <= 6; rank++) {
     for (let trial = 0; trial < 6; trial++) {
       const shape = shapeOf(rng, rank);
@@ -169,7 +163,7 @@ test('Tile and broadcastTo match cpu for random reps of rank 0-6', (t) => {
 });
 
 test('PadV2 matches cpu for random paddings and constants of rank 1-6', (t) => {
-  const rng = seeded(t);
+  const rng = seededRng(t);
   for (let rank = 1; rank <= 6; rank++) {
     for (let trial = 0; trial < 6; trial++) {
       const dtype = dtypes[trial % 3]!;
@@ -185,7 +179,7 @@ test('PadV2 matches cpu for random paddings and constants of rank 1-6', (t) => {
 });
 
 test('MirrorPad matches cpu in reflect and symmetric modes of rank 1-6', (t) => {
-  const rng = seeded(t);
+  const rng = seededRng(t);
   for (let rank = 1; rank <= 6; rank++) {
     for (let trial = 0; trial < 6; trial++) {
       const mode = trial % 2 ? 'reflect' : 'symmetric';
@@ -200,7 +194,7 @@ test('MirrorPad matches cpu in reflect and symmetric modes of rank 1-6', (t) => 
 });
 
 test('tensors of rank 13 (over the native copy limit) run on the cpu kernels and match', (t) => {
-  const rng = seeded(t);
+  const rng = seededRng(t);
   const shape = Array.from({length: 13}, (_, i) => (i % 3 === 0 ? 2 : 1 + (i % 2)));
   const x = randomTensor(rng, shape);
   const perm = shuffled(rng, 13);
@@ -220,7 +214,7 @@ test('copies keep NaN, infinities and negative zero bit for bit', (t) => {
 });
 
 test('no-op layouts alias their input instead of copying', (t) => {
-  const rng = seeded(t);
+  const rng = seededRng(t);
   const x = randomTensor(rng, [3, 1, 4]);
   const cases: Array<[string, (a: tf.Tensor) => tf.Tensor]> = [
     ['identity transpose', (a) => tf.transpose(a, [0, 1, 2])],

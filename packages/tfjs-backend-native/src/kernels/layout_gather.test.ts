@@ -5,21 +5,15 @@
 import '../testing/setup.js';
 
 import * as tf from '@tensorflow/tfjs-core';
-import test, {type ExecutionContext} from 'ava';
+import test from 'ava';
 
 import {assertParity, backendUnderTest, runOn} from '../testing/parity.js';
-import {type HostTensor, randomShape, randomTensor, Rng, testSeed} from '../testing/random.js';
+import {type HostTensor, randomShape, randomTensor, Rng, seededRng} from '../testing/random.js';
 
 const dtypes = ['float32', 'int32', 'bool'] as const;
 const exact = {rtol: 0, atol: 0};
 // Float sums: bit-exact on 'native' (it accumulates in double like tfjs), atomics in any order on 'cuda'.
 const sums = {rtol: 1e-5, atol: 1e-5};
-
-function seeded(t: ExecutionContext): Rng {
-  const seed = testSeed();
-  t.log(`seed ${seed}`);
-  return new Rng(seed);
-}
 
 function ints(rng: Rng, shape: number[], lo: number, hi: number): HostTensor {
   return randomTensor(rng, shape, 'int32', {min: lo, max: hi});
@@ -28,7 +22,7 @@ function ints(rng: Rng, shape: number[], lo: number, hi: number): HostTensor {
 const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
 test('GatherV2 matches cpu for random axes, batchDims and repeated indices of rank 1-6', (t) => {
-  const rng = seeded(t);
+  const rng = seededRng(t);
   for (let rank = 1; rank <= 6; rank++) {
     for (let trial = 0; trial < 8; trial++) {
       const shape = randomShape(rng, rank, rank > 4 ? 4 : 6);
@@ -48,14 +42,14 @@ test('GatherV2 matches cpu for random axes, batchDims and repeated indices of ra
 });
 
 test('GatherV2 of many rows splits over threads', (t) => {
-  const rng = seeded(t);
+  const rng = seededRng(t);
   assertParity(t, (a, i) => tf.gather(a!, i!), [randomTensor(rng, [1000, 67]), ints(rng, [4999], 0, 999)], exact);
   assertParity(t, (a, i) => tf.gather(a!, i!, 1), [randomTensor(rng, [3, 700, 5]), ints(rng, [2, 3001], 0, 699)],
                exact);
 });
 
 test('GatherV2 with an out-of-range index: tfjs cpu\'s error on native, zeros on cuda', (t) => {
-  const rng = seeded(t);
+  const rng = seededRng(t);
   const x = randomTensor(rng, [4, 3]);
   for (const bad of [4, -1, 1000]) {
     const indices: HostTensor = {shape: [3], dtype: 'int32', values: new Int32Array([1, bad, 0])};
@@ -71,7 +65,7 @@ test('GatherV2 with an out-of-range index: tfjs cpu\'s error on native, zeros on
 });
 
 test('GatherNd matches cpu for random index depths of params rank 1-5', (t) => {
-  const rng = seeded(t);
+  const rng = seededRng(t);
   for (let rank = 1; rank <= 5; rank++) {
     for (let trial = 0; trial < 8; trial++) {
       const shape = randomShape(rng, rank, 5);
@@ -88,7 +82,7 @@ test('GatherNd matches cpu for random index depths of params rank 1-5', (t) => {
 });
 
 test('GatherNd with an index tuple outside params: tfjs cpu\'s error on native', (t) => {
-  const rng = seeded(t);
+  const rng = seededRng(t);
   const x = randomTensor(rng, [3, 4]);
   const indices: HostTensor = {shape: [2, 2], dtype: 'int32', values: new Int32Array([1, 1, 3, 0])};
   const fn = (a: tf.Tensor, i: tf.Tensor) => tf.gatherND(a, i);
@@ -103,7 +97,7 @@ test('GatherNd with an index tuple outside params: tfjs cpu\'s error on native',
 });
 
 test('ScatterNd matches cpu, duplicate indices adding up, for output rank 1-5', (t) => {
-  const rng = seeded(t);
+  const rng = seededRng(t);
   for (let rank = 1; rank <= 5; rank++) {
     for (let trial = 0; trial < 8; trial++) {
       const dtype = backendUnderTest === 'cuda' ? (['float32', 'int32'] as const)[trial % 2]! : dtypes[trial % 3]!;
@@ -124,7 +118,7 @@ test('ScatterNd matches cpu, duplicate indices adding up, for output rank 1-5', 
 
 test('ScatterNd with an index tuple outside the shape: tfjs cpu\'s error on native', (t) => {
   const indices: HostTensor = {shape: [2, 1], dtype: 'int32', values: new Int32Array([0, 5])};
-  const updates = randomTensor(seeded(t), [2, 3]);
+  const updates = randomTensor(seededRng(t), [2, 3]);
   const fn = (i: tf.Tensor, u: tf.Tensor) => tf.scatterND(i, u, [4, 3]);
   const error = t.throws(() => runOn('cpu', fn as never, [indices, updates]));
   if (backendUnderTest === 'cuda') t.notThrows(() => runOn(backendUnderTest, fn as never, [indices, updates]));
@@ -132,7 +126,7 @@ test('ScatterNd with an index tuple outside the shape: tfjs cpu\'s error on nati
 });
 
 test('UnsortedSegmentSum matches cpu (float32 result) with negative and out-of-range ids, x rank 1-5', (t) => {
-  const rng = seeded(t);
+  const rng = seededRng(t);
   for (let rank = 1; rank <= 5; rank++) {
     for (let trial = 0; trial < 8; trial++) {
       const dtype = dtypes[trial % 3]!;
@@ -150,7 +144,7 @@ test('UnsortedSegmentSum matches cpu (float32 result) with negative and out-of-r
 });
 
 test('UnsortedSegmentSum turns other segments NaN where tfjs multiplies a NaN or infinity by a zero mask', (t) => {
-  const rng = seeded(t);
+  const rng = seededRng(t);
   const x = randomTensor(rng, [6, 4]);
   const v = x.values as Float32Array;
   v[1] = NaN;        // row 0 (segment 0), column 1
@@ -162,13 +156,13 @@ test('UnsortedSegmentSum turns other segments NaN where tfjs multiplies a NaN or
 });
 
 test('UnsortedSegmentSum of many rows and columns splits over threads', (t) => {
-  const rng = seeded(t);
+  const rng = seededRng(t);
   const x = randomTensor(rng, [517, 301]);
   assertParity(t, (a, i) => tf.unsortedSegmentSum(a!, i! as tf.Tensor1D, 37), [x, ints(rng, [517], -1, 37)], {rtol: 1e-5, atol: 1e-4});
 });
 
 test('OneHot matches cpu for every output dtype, out-of-range indices and unusual on/off values', (t) => {
-  const rng = seeded(t);
+  const rng = seededRng(t);
   for (let rank = 0; rank <= 4; rank++) {
     for (let trial = 0; trial < 6; trial++) {
       const depth = rng.int(2, 9);

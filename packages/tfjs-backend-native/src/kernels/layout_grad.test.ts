@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import test from 'ava';
 
 import {assertParity, runOn} from '../testing/parity.js';
-import {randomTensor, Rng, testSeed} from '../testing/random.js';
+import {randomTensor, seededRng} from '../testing/random.js';
 
 const tol = {rtol: 1e-5, atol: 1e-5};
 
@@ -27,9 +27,7 @@ const cases: Array<[string, number[], (x: tf.Tensor) => tf.Tensor]> = [
 
 for (const [name, shape, f] of cases) {
   test(`gradient through ${name} matches cpu`, (t) => {
-    const seed = testSeed();
-    t.log(`seed ${seed}`);
-    const rng = new Rng(seed);
+    const rng = seededRng(t);
     const x = randomTensor(rng, shape);
     const [y] = runOn('cpu', (a) => f(a!), [x]);
     const dy = randomTensor(rng, y!.shape);

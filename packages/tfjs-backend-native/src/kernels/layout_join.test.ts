@@ -3,22 +3,16 @@
 import '../testing/setup.js';
 
 import * as tf from '@tensorflow/tfjs-core';
-import test, {type ExecutionContext} from 'ava';
+import test from 'ava';
 
 import {assertParity, type TensorFn} from '../testing/parity.js';
-import {type HostTensor, randomShape, randomTensor, Rng, testSeed} from '../testing/random.js';
+import {type HostTensor, randomShape, randomTensor, seededRng} from '../testing/random.js';
 
 const dtypes = ['float32', 'int32', 'bool'] as const;
 const exact = {rtol: 0, atol: 0};
 
-function seeded(t: ExecutionContext): Rng {
-  const seed = testSeed();
-  t.log(`seed ${seed}`);
-  return new Rng(seed);
-}
-
 test('Concat matches cpu for 1-7 inputs of rank 1-6 along random (negative) axes, empty inputs included', (t) => {
-  const rng = seeded(t);
+  const rng = seededRng(t);
   for (let rank = 1; rank <= 6; rank++) {
     for (let trial = 0; trial < 8; trial++) {
       const dtype = dtypes[trial % 3]!;
@@ -37,7 +31,7 @@ test('Concat matches cpu for 1-7 inputs of rank 1-6 along random (negative) axes
 });
 
 test('Concat of large inputs along axis 0 and along the last axis splits the copy over threads', (t) => {
-  const rng = seeded(t);
+  const rng = seededRng(t);
   const a = randomTensor(rng, [300, 257]), b = randomTensor(rng, [211, 257]);
   assertParity(t, (x, y) => tf.concat([x!, y!], 0), [a, b], exact);
   const c = randomTensor(rng, [300, 3]);
@@ -45,7 +39,7 @@ test('Concat of large inputs along axis 0 and along the last axis splits the cop
 });
 
 test('Concat of inputs with different dtypes runs the cpu kernel and matches it', (t) => {
-  const rng = seeded(t);
+  const rng = seededRng(t);
   const a = randomTensor(rng, [2, 3], 'int32'), b = randomTensor(rng, [2, 2], 'float32');
   assertParity(t, (x, y) => tf.engine().runKernel('Concat', [x!, y!] as unknown as tf.NamedTensorMap,
                                                   {axis: 1}) as tf.Tensor,
@@ -53,7 +47,7 @@ test('Concat of inputs with different dtypes runs the cpu kernel and matches it'
 });
 
 test('Pack matches cpu for 1-6 inputs of rank 0-5 along random (negative) axes', (t) => {
-  const rng = seeded(t);
+  const rng = seededRng(t);
   for (let rank = 0; rank <= 5; rank++) {
     for (let trial = 0; trial < 6; trial++) {
       const shape = randomShape(rng, rank, 5);
@@ -67,7 +61,7 @@ test('Pack matches cpu for 1-6 inputs of rank 0-5 along random (negative) axes',
 });
 
 test('Unpack matches cpu for rank 1-6 along random (negative) axes', (t) => {
-  const rng = seeded(t);
+  const rng = seededRng(t);
   for (let rank = 1; rank <= 6; rank++) {
     for (let trial = 0; trial < 6; trial++) {
       const shape = randomShape(rng, rank, rank > 4 ? 4 : 6);
@@ -79,7 +73,7 @@ test('Unpack matches cpu for rank 1-6 along random (negative) axes', (t) => {
 });
 
 test('SplitV matches cpu for counts and size lists (with -1 and 0 sizes) of rank 1-6', (t) => {
-  const rng = seeded(t);
+  const rng = seededRng(t);
   for (let rank = 1; rank <= 6; rank++) {
     for (let trial = 0; trial < 8; trial++) {
       const shape = randomShape(rng, rank, rank > 4 ? 4 : 8);

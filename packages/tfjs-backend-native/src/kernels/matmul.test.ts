@@ -9,55 +9,41 @@
 import '../testing/setup.js';
 
 import * as tf from '@tensorflow/tfjs-core';
-import test, {type ExecutionContext} from 'ava';
+import test from 'ava';
 
-import type {NativeHandle} from '../addon/index.js';
 import type {NativeBackend} from '../backend.js';
 import {nativeAddon} from '../index.js';
-import {assertClose, assertParity, backendUnderTest, runOn} from '../testing/parity.js';
-import {type HostTensor, randomTensor, Rng, testSeed} from '../testing/random.js';
+import {NativeBuffers} from '../testing/native_buffers.js';
+import {
+  assertClose,
+  assertParity,
+  assertRanNatively,
+  backendUnderTest,
+  dotTolerance,
+  runOn,
+} from '../testing/parity.js';
+import {type HostTensor, randomTensor, Rng, seededRng, testSeed, unitTensor} from '../testing/random.js';
 
 const SIZES = [1, 2, 3, 7, 17, 33, 65, 129, 257];
-
-function tolFor(k: number) {
-  return {rtol: 1e-4, atol: 1e-4 * Math.max(1, Math.sqrt(k) / 8)};
-}
-
-function seeded(t: ExecutionContext): Rng {
-  const seed = testSeed();
-  t.log(`seed ${seed}`);
-  return new Rng(seed);
-}
-
-function unit(rng: Rng, shape: number[]): HostTensor {
-  return randomTensor(rng, shape, 'float32', {min: -1, max: 1});
-}
 
 /** Operand shapes for op(a) [.., m, k] and op(b) [.., k, n] under the given transposes. */
 function operandShapes(m: number, n: number, k: number, ta: boolean, tb: boolean): [number[], number[]] {
   return [ta ? [k, m] : [m, k], tb ? [n, k] : [k, n]];
 }
 
-/** Runs fn and checks that no matmul kernel took the cpu fallback (so the test exercised the native code). */
-function expectNative(t: ExecutionContext, fn: () => void, kernels = ['BatchMatMul', '_FusedMatMul']): void {
-  const be = tf.findBackend(backendUnderTest) as NativeBackend;
-  be.resetFallbacks();
-  fn();
-  const fell = Object.keys(be.fallbacks()).filter((k) => kernels.includes(k));
-  t.deepEqual(fell, [], 'a matmul kernel ran on the cpu fallback');
-}
+const MATMUL_KERNELS = ['BatchMatMul', '_FusedMatMul'];
 
 const matMul = (ta: boolean, tb: boolean) => (a: tf.Tensor, b: tf.Tensor) => tf.matMul(a, b, ta, tb);
 
 test('matMul matches cpu on odd sizes with all four transpose combinations', (t) => {
-  const rng = seeded(t);
-  expectNative(t, () => {
+  const rng = seededRng(t);
+  assertRanNatively(t, MATMUL_KERNELS, () => {
     for (let trial = 0; trial < 24; trial++) {
       const [m, n, k] = [rng.pick(SIZES), rng.pick(SIZES), rng.pick(SIZES)];
       for (const ta of [false, true]) {
         for (const tb of [false, true]) {
           const [sa, sb] = operandShapes(m, n, k, ta, tb);
-          assertParity(t, matMul(ta, tb), [unit(rng, sa), unit(rng, sb)], tolFor(k),
+          assertParity(t, matMul(ta, tb), [unitTensor(rng, sa), unitTensor(rng, sb)], dotTolerance(k),
                        `m=${m} n=${n} k=${k} tA=${ta} tB=${tb}`);
         }
       }
@@ -66,19 +52,20 @@ test('matMul matches cpu on odd sizes with all four transpose combinations', (t)
 });
 
 test('matMul matches cpu on a ~500 case and on shapes that span several cache blocks', (t) => {
-  const rng = seeded(t);
-  expectNative(t, () => {
+  const rng = seededRng(t);
+  assertRanNatively(t, MATMUL_KERNELS, () => {
     for (const [m, n, k] of [[509, 497, 503], [67, 1031, 389], [1000, 37, 700]] as const) {
       for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const) {
         const [sa, sb] = operandShapes(m, n, k, ta, tb);
-        assertParity(t, matMul(ta, tb), [unit(rng, sa), unit(rng, sb)], tolFor(k), `m=${m} n=${n} k=${k}`);
+        assertParity(t, matMul(ta, tb), [unitTensor(rng, sa), unitTensor(rng, sb)], dotTolerance(k),
+                     `m=${m} n=${n} k=${k}`);
       }
     }
   });
 });
 
 test('batched matMul matches cpu where its batch indexing is exact (equal, one-sided, rank 2 vs rank 4)', (t) => {
-  const rng = seeded(t);
+  const rng = seededRng(t);
   const cases: Array<[number[], number[]]> = [
     [[3, 17, 9], [3, 9, 33]],            // equal batches
     [[4, 2, 7, 5], [4, 2, 5, 3]],        // rank 4, equal
@@ -88,58 +75,59 @@ test('batched matMul matches cpu where its batch indexing is exact (equal, one-s
     [[5, 13, 8], [1, 8, 19]],
     [[384, 20, 16], [384, 16, 20]],      // many small matrices: one per task
   ];
-  expectNative(t, () => {
+  assertRanNatively(t, MATMUL_KERNELS, () => {
     for (const [sa, sb] of cases) {
-      assertParity(t, matMul(false, false), [unit(rng, sa), unit(rng, sb)], tolFor(sa[sa.length - 1]!),
-                   `[${sa}] x [${sb}]`);
+      assertParity(t, matMul(false, false), [unitTensor(rng, sa), unitTensor(rng, sb)],
+                   dotTolerance(sa[sa.length - 1]!), `[${sa}] x [${sb}]`);
     }
     // Transposed operands with a broadcast batch.
-    assertParity(t, matMul(true, true), [unit(rng, [4, 9, 17]), unit(rng, [1, 23, 9])], tolFor(9), 'tA tB batched');
+    assertParity(t, matMul(true, true), [unitTensor(rng, [4, 9, 17]), unitTensor(rng, [1, 23, 9])], dotTolerance(9),
+                 'tA tB batched');
   });
 });
 
 test('two-sided batch broadcasting ([2,1,3,M,K] x [5,1,K,N]) matches cpu on explicitly broadcast operands', (t) => {
   // tfjs cpu indexes batch i of each operand as i % batchSize, which is not NumPy broadcasting when both sides
   // broadcast; the reference therefore broadcasts both operands on cpu first (what TF's BatchMatMulV2 computes).
-  const rng = seeded(t);
+  const rng = seededRng(t);
   for (const [ta, tb] of [[false, false], [true, true]] as const) {
     const [m, n, k] = [7, 9, 5];
     const [sa, sb] = operandShapes(m, n, k, ta, tb);
-    const a = unit(rng, [2, 1, 3, ...sa]), b = unit(rng, [5, 1, ...sb]);
+    const a = unitTensor(rng, [2, 1, 3, ...sa]), b = unitTensor(rng, [5, 1, ...sb]);
     const want = runOn('cpu', (x, y) => tf.matMul(tf.broadcastTo(x, [2, 5, 3, ...sa]),
                                                   tf.broadcastTo(y, [2, 5, 3, ...sb]), ta, tb), [a, b]);
-    expectNative(t, () => {
+    assertRanNatively(t, MATMUL_KERNELS, () => {
       const got = runOn(backendUnderTest, matMul(ta, tb), [a, b]);
-      assertClose(t, got[0]!, want[0]!, tolFor(k), `tA=${ta} tB=${tb}`);
+      assertClose(t, got[0]!, want[0]!, dotTolerance(k), `tA=${ta} tB=${tb}`);
     });
   }
 });
 
 test('matMul with empty dimensions: M or N = 0 gives an empty result, K = 0 gives zeros', (t) => {
-  const rng = seeded(t);
+  const rng = seededRng(t);
   const cases = [[[0, 5], [5, 3]], [[4, 5], [5, 0]], [[4, 0], [0, 3]], [[2, 4, 0], [2, 0, 3]], [[0, 4, 5], [0, 5, 3]]];
   for (const [sa, sb] of cases) {
-    assertParity(t, matMul(false, false), [unit(rng, sa!), unit(rng, sb!)], {}, `[${sa}] x [${sb}]`);
+    assertParity(t, matMul(false, false), [unitTensor(rng, sa!), unitTensor(rng, sb!)], {}, `[${sa}] x [${sb}]`);
   }
   // K = 0 with a bias and an activation: act(bias).
   assertParity(t, (a, b, bias) => tf.fused.matMul({a, b, bias, activation: 'elu'}),
-               [unit(rng, [3, 0]), unit(rng, [0, 4]), unit(rng, [4])]);
+               [unitTensor(rng, [3, 0]), unitTensor(rng, [0, 4]), unitTensor(rng, [4])]);
 });
 
 const ACTIVATIONS = ['linear', 'relu', 'relu6', 'elu', 'leakyrelu', 'sigmoid', 'prelu'] as const;
 
 test('fused matMul matches cpu for every bias shape and activation', (t) => {
-  const rng = seeded(t);
+  const rng = seededRng(t);
   const [m, n, k] = [37, 41, 29];
   // Per-column biases ride in the GEMM epilogue; [M, N], [M, 1] and batched ones take the broadcast pass.
   const biasShapes = [[n], [], [1], [1, n], [m, n], [m, 1], [2, 1, n], [2, m, n]];
-  expectNative(t, () => {
+  assertRanNatively(t, MATMUL_KERNELS, () => {
     for (const activation of ACTIVATIONS) {
       for (const biasShape of [null, ...biasShapes]) {
         for (const batched of [false, true]) {
           if (!batched && biasShape && biasShape.length === 3) continue;  // would enlarge the output: cpu path
           const sa = batched ? [2, m, k] : [m, k];
-          const inputs = [unit(rng, sa), unit(rng, [k, n])];
+          const inputs = [unitTensor(rng, sa), unitTensor(rng, [k, n])];
           if (biasShape) inputs.push(randomTensor(rng, biasShape, 'float32'));
           const preluShape = rng.next() < 0.5 ? [n] : [m, n];
           if (activation === 'prelu') inputs.push(randomTensor(rng, preluShape, 'float32', {min: -0.5, max: 0.5}));
@@ -147,7 +135,7 @@ test('fused matMul matches cpu for every bias shape and activation', (t) => {
             const bias = biasShape ? rest.shift() : undefined;
             const preluActivationWeights = activation === 'prelu' ? rest.shift() : undefined;
             return tf.fused.matMul({a, b, bias, activation, preluActivationWeights, leakyreluAlpha: 0.15});
-          }, inputs, tolFor(k), `${activation} bias [${biasShape}] batched=${batched}`);
+          }, inputs, dotTolerance(k), `${activation} bias [${biasShape}] batched=${batched}`);
         }
       }
     }
@@ -155,15 +143,16 @@ test('fused matMul matches cpu for every bias shape and activation', (t) => {
 });
 
 test('fused matMul with transposes and a [N] bias matches cpu on odd sizes', (t) => {
-  const rng = seeded(t);
-  expectNative(t, () => {
+  const rng = seededRng(t);
+  assertRanNatively(t, MATMUL_KERNELS, () => {
     for (let trial = 0; trial < 12; trial++) {
       const [m, n, k] = [rng.pick(SIZES), rng.pick(SIZES), rng.pick(SIZES)];
       const ta = rng.next() < 0.5, tb = rng.next() < 0.5;
       const activation = rng.pick(ACTIVATIONS.filter((a) => a !== 'prelu'));
       const [sa, sb] = operandShapes(m, n, k, ta, tb);
       assertParity(t, (a, b, bias) => tf.fused.matMul({a, b, bias, transposeA: ta, transposeB: tb, activation}),
-                   [unit(rng, sa), unit(rng, sb), unit(rng, [n])], tolFor(k), `${m}x${n}x${k} ${activation}`);
+                   [unitTensor(rng, sa), unitTensor(rng, sb), unitTensor(rng, [n])], dotTolerance(k),
+                   `${m}x${n}x${k} ${activation}`);
     }
   });
 });
@@ -183,9 +172,9 @@ test('activations propagate NaN and map -0 like the cpu kernels', (t) => {
 });
 
 test('exact-erf GELU epilogue (native entry) matches x * (1 + erf(x / sqrt 2)) / 2 on cpu', (t) => {
-  const rng = seeded(t);
+  const rng = seededRng(t);
   const [m, n, k] = [45, 70, 33];
-  const a = unit(rng, [m, k]), b = unit(rng, [k, n]), bias = unit(rng, [n]);
+  const a = unitTensor(rng, [m, k]), b = unitTensor(rng, [k, n]), bias = unitTensor(rng, [n]);
   const want = runOn('cpu', (x, y, z) => {
     const h = tf.add(tf.matMul(x, y), z);
     return tf.mul(tf.mul(h, 0.5), tf.add(1, tf.erf(tf.mul(h, Math.SQRT1_2))));
@@ -202,7 +191,7 @@ test('exact-erf GELU epilogue (native entry) matches x * (1 + erf(x / sqrt 2)) /
 });
 
 test.serial('every ISA path (generic, avx2, avx512) matches cpu on odd sizes', (t) => {
-  const rng = seeded(t);
+  const rng = seededRng(t);
   const addon = nativeAddon();
   const best = addon.info().cpu.bestIsa;
   const isas = (['generic', 'avx2', 'avx512'] as const).filter((i) => addon.setCpuIsa(i));
@@ -218,10 +207,11 @@ test.serial('every ISA path (generic, avx2, avx512) matches cpu on odd sizes', (
         const fn = (a: tf.Tensor, b: tf.Tensor, bias: tf.Tensor) =>
             tf.fused.matMul({a, b, bias, transposeA: ta, transposeB: tb, activation: 'relu'});
         assertParity(t, fn,
-                     [unit(rng, sa), unit(rng, sb), unit(rng, [n])], tolFor(k), `${isa} ${m}x${n}x${k}`);
+                     [unitTensor(rng, sa), unitTensor(rng, sb), unitTensor(rng, [n])], dotTolerance(k),
+                     `${isa} ${m}x${n}x${k}`);
       }
-      assertParity(t, matMul(false, true), [unit(rng, [24, 13, 11]), unit(rng, [24, 19, 11])], tolFor(11),
-                   `${isa} batched`);
+      assertParity(t, matMul(false, true), [unitTensor(rng, [24, 13, 11]), unitTensor(rng, [24, 19, 11])],
+                   dotTolerance(11), `${isa} batched`);
     }
   } finally {
     addon.setCpuIsa(best);
@@ -229,7 +219,7 @@ test.serial('every ISA path (generic, avx2, avx512) matches cpu on odd sizes', (
 });
 
 test.serial('1 and 2 threads give bitwise identical products', (t) => {
-  const rng = seeded(t);
+  const rng = seededRng(t);
   const addon = nativeAddon();
   const threads = addon.info().cpu.threads;
   const cases: Array<[number[], number[], boolean, boolean]> = [
@@ -241,7 +231,7 @@ test.serial('1 and 2 threads give bitwise identical products', (t) => {
   ];
   try {
     for (const [sa, sb, ta, tb] of cases) {
-      const inputs = [unit(rng, sa), unit(rng, sb)];
+      const inputs = [unitTensor(rng, sa), unitTensor(rng, sb)];
       addon.setNumThreads(1);
       const one = runOn(backendUnderTest, matMul(ta, tb), inputs)[0]!;
       addon.setNumThreads(2);
@@ -255,7 +245,7 @@ test.serial('1 and 2 threads give bitwise identical products', (t) => {
 });
 
 test('gradients of matMul (all transposes, batched) and of the fused op match cpu', (t) => {
-  const rng = seeded(t);
+  const rng = seededRng(t);
   const cases: Array<[number[], number[], boolean, boolean]> = [
     [[17, 9], [9, 13], false, false],
     [[9, 17], [9, 13], true, false],
@@ -263,18 +253,19 @@ test('gradients of matMul (all transposes, batched) and of the fused op match cp
     [[3, 9, 17], [3, 13, 9], true, true],
   ];
   for (const [sa, sb, ta, tb] of cases) {
-    const a = unit(rng, sa), b = unit(rng, sb);
+    const a = unitTensor(rng, sa), b = unitTensor(rng, sb);
     const [ra, rb] = [sa.length, sb.length];
     const outShape = [...sa.slice(0, -2), ta ? sa[ra - 1]! : sa[ra - 2]!, tb ? sb[rb - 2]! : sb[rb - 1]!];
-    const w = unit(rng, outShape);
+    const w = unitTensor(rng, outShape);
     const loss = (z: tf.Tensor) => (p: tf.Tensor, q: tf.Tensor) => tf.sum(tf.mul(tf.matMul(p, q, ta, tb), z));
     assertParity(t, (x, y, z) => tf.grads(loss(z))([x, y]),
-                 [a, b, w], tolFor(64), `grad [${sa}] x [${sb}] tA=${ta} tB=${tb}`);
+                 [a, b, w], dotTolerance(64), `grad [${sa}] x [${sb}] tA=${ta} tB=${tb}`);
   }
   // The fused op's gradient with a bias and relu.
   assertParity(t, (x, y, bias, z) => tf.grads((p: tf.Tensor, q: tf.Tensor, r: tf.Tensor) =>
       tf.sum(tf.mul(tf.fused.matMul({a: p, b: q, bias: r, activation: 'relu'}), z)))([x, y, bias]),
-      [unit(rng, [21, 11]), unit(rng, [11, 15]), unit(rng, [15]), unit(rng, [21, 15])], tolFor(64), 'fused grad');
+      [unitTensor(rng, [21, 11]), unitTensor(rng, [11, 15]), unitTensor(rng, [15]), unitTensor(rng, [21, 15])],
+      dotTolerance(64), 'fused grad');
 });
 
 test('int32 matMul runs on the cpu fallback with cpu results', (t) => {
@@ -284,17 +275,9 @@ test('int32 matMul runs on the cpu fallback with cpu results', (t) => {
 
 test('the native BatchMatMul and FusedMatMul entries reject bad arguments with an Error', (t) => {
   const addon = nativeAddon();
-  const made: NativeHandle[] = [];
-  const f32 = (shape: number[]) => {
-    const h = addon.alloc(0, 0, shape.reduce((x, y) => x * y, 1));
-    made.push(h);
-    return h;
-  };
-  const i32 = (n: number) => {
-    const h = addon.alloc(0, 1, n);
-    made.push(h);
-    return h;
-  };
+  const bufs = new NativeBuffers();
+  const f32 = (shape: number[]) => bufs.f32(shape);
+  const i32 = (n: number) => bufs.alloc('int32', n);
   try {
     const a = f32([4, 3]), b = f32([3, 5]), out = f32([4, 5]), bias = f32([5]), bad = f32([7]);
     const mm = addon.BatchMatMul.bind(addon) as (...args: unknown[]) => void;
@@ -330,14 +313,13 @@ test('the native BatchMatMul and FusedMatMul entries reject bad arguments with a
       ['leakyAlpha not a number', () => fused(a, [4, 3], b, [3, 5], false, false, null, null, 4, null, null, 'x', out,
                                               [4, 5])],
     ];
-    const freed = addon.alloc(0, 0, 12);
-    addon.free(freed);
+    const freed = bufs.freed('float32', 12);
     badCalls.push(['freed handle', () => mm(freed, [4, 3], b, [3, 5], false, false, out, [4, 5])]);
     for (const [what, call] of badCalls) {
       const e = t.throws(call, undefined, what);
       if (e) t.regex(e.message, /MatMul/, `${what}: the message names the op`);
     }
   } finally {
-    for (const h of made) addon.free(h);
+    bufs.releaseAll();
   }
 });

@@ -8,7 +8,7 @@ import test, {type ExecutionContext} from 'ava';
 
 import {nativeAddon} from '../index.js';
 import {assertParity, backendUnderTest, type Tolerance} from '../testing/parity.js';
-import {type HostTensor, randomShape, randomTensor, Rng, testSeed} from '../testing/random.js';
+import {type HostTensor, randomShape, randomTensor, Rng, seededRng, testSeed} from '../testing/random.js';
 
 type Axis = number | number[] | null;
 
@@ -85,9 +85,7 @@ function inputFor(rng: Rng, c: ReduceCase, shape: number[], dtype: 'float32' | '
 for (const c of cases) {
   for (const dtype of c.dtypes) {
     test(`${c.name} ${dtype} matches cpu on random shapes of rank 0-6 and random axis sets`, (t) => {
-      const seed = testSeed();
-      const rng = new Rng(seed);
-      t.log(`seed ${seed}`);
+      const rng = seededRng(t);
       for (let rank = 0; rank <= 6; rank++) {
         for (let trial = 0; trial < 6; trial++) {
           const shape = randomShape(rng, rank, rank > 4 ? 5 : 9);
@@ -103,9 +101,7 @@ for (const c of cases) {
 }
 
 test('reductions over axis sets that do not collapse to one block (strided general path)', (t) => {
-  const seed = testSeed();
-  const rng = new Rng(seed);
-  t.log(`seed ${seed}`);
+  const rng = seededRng(t);
   const layouts: Array<[number[], number[]]> = [
     [[5, 3, 7], [0, 2]],
     [[4, 1, 6, 3, 5], [0, 3]],
@@ -126,9 +122,7 @@ test('reductions over axis sets that do not collapse to one block (strided gener
 });
 
 test('long rows and columns keep float32 sums accurate (single-thread, split and column paths)', (t) => {
-  const seed = testSeed();
-  const rng = new Rng(seed);
-  t.log(`seed ${seed}`);
+  const rng = seededRng(t);
   // Positive values: no cancellation, so a relative tolerance is meaningful. tfjs sums in double; our error is bounded
   // by ~18 float roundings of a 1024-element block plus double rounding, i.e. well under 1e-6 relative.
   const pos = {min: 0, max: 1};
@@ -194,9 +188,7 @@ function withSpecials(rng: Rng, shape: number[], fraction: number): HostTensor {
 }
 
 test('NaN and infinities: Max/Min propagate NaN, ArgMax/ArgMin skip it as tfjs does, sums follow IEEE', (t) => {
-  const seed = testSeed();
-  const rng = new Rng(seed);
-  t.log(`seed ${seed}`);
+  const rng = seededRng(t);
   for (let trial = 0; trial < 40; trial++) {
     const shape = randomShape(rng, rng.int(1, 4), 6);
     const x = withSpecials(rng, shape, rng.pick([0.02, 0.1, 0.5]));
@@ -218,9 +210,7 @@ test('NaN and infinities: Max/Min propagate NaN, ArgMax/ArgMin skip it as tfjs d
 
 for (const [name, op] of [['ArgMax', tf.argMax], ['ArgMin', tf.argMin]] as const) {
   test(`${name} matches cpu on every axis of random shapes, with ties (first index wins)`, (t) => {
-    const seed = testSeed();
-    const rng = new Rng(seed);
-    t.log(`seed ${seed}`);
+    const rng = seededRng(t);
     for (let rank = 1; rank <= 6; rank++) {
       for (let trial = 0; trial < 4; trial++) {
         const shape = randomShape(rng, rank, rank > 4 ? 5 : 9);
@@ -280,9 +270,7 @@ test('float32 Sum/Mean/Max/Min agree with cpu on every CPU ISA path', (t) => {
 });
 
 test('gradients of Sum, Mean and Max through tf.grad match cpu', (t) => {
-  const seed = testSeed();
-  const rng = new Rng(seed);
-  t.log(`seed ${seed}`);
+  const rng = seededRng(t);
   for (let trial = 0; trial < 12; trial++) {
     const rank = rng.int(1, 4);
     const shape = randomShape(rng, rank, 6);

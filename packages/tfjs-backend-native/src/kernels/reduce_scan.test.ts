@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import test from 'ava';
 
 import {assertParity} from '../testing/parity.js';
-import {randomShape, randomTensor, Rng, testSeed} from '../testing/random.js';
+import {randomShape, randomTensor, Rng, seededRng, testSeed} from '../testing/random.js';
 
 const exact = {rtol: 0, atol: 0};
 const ops = [['Cumsum', tf.cumsum], ['Cumprod', tf.cumprod]] as const;
@@ -15,9 +15,7 @@ const ops = [['Cumsum', tf.cumsum], ['Cumprod', tf.cumprod]] as const;
 for (const [name, op] of ops) {
   for (const dtype of ['float32', 'int32', 'bool'] as const) {
     test(`${name} ${dtype} matches cpu on every axis, exclusive and reverse`, (t) => {
-      const seed = testSeed();
-      const rng = new Rng(seed);
-      t.log(`seed ${seed}`);
+      const rng = seededRng(t);
       for (let rank = 1; rank <= 6; rank++) {
         for (let trial = 0; trial < 3; trial++) {
           const shape = randomShape(rng, rank, rank > 4 ? 4 : 8);
@@ -37,9 +35,7 @@ for (const [name, op] of ops) {
 }
 
 test('Cumsum/Cumprod of int32 wrap around like tfjs; long scans and empty tensors', (t) => {
-  const seed = testSeed();
-  const rng = new Rng(seed);
-  t.log(`seed ${seed}`);
+  const rng = seededRng(t);
   const big = {shape: [6], dtype: 'int32' as const, values: new Int32Array([100000, 100000, 3, 2147483647, -7, 65536])};
   for (const [name, op] of ops) {
     assertParity(t, (x) => op(x, 0), [big], exact, `${name} wrap`);

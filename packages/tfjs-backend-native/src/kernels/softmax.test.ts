@@ -7,16 +7,14 @@ import test from 'ava';
 
 import {nativeAddon} from '../index.js';
 import {assertParity, backendUnderTest, type Tolerance} from '../testing/parity.js';
-import {randomShape, randomTensor, Rng, testSeed} from '../testing/random.js';
+import {randomShape, randomTensor, Rng, seededRng, testSeed} from '../testing/random.js';
 
 // exp_f32 is within a few ulp of exp, and we multiply by 1/sum instead of dividing: a few 1e-7 relative in all. The
 // atol covers outputs that underflow towards 0 differently (e^-88 and below).
 const tol: Tolerance = {rtol: 1e-5, atol: 1e-7};
 
 test('Softmax matches cpu on random shapes of rank 1-6', (t) => {
-  const seed = testSeed();
-  const rng = new Rng(seed);
-  t.log(`seed ${seed}`);
+  const rng = seededRng(t);
   for (let rank = 1; rank <= 6; rank++) {
     for (let trial = 0; trial < 5; trial++) {
       const shape = randomShape(rng, rank, rank > 3 ? 6 : 40);
@@ -27,9 +25,7 @@ test('Softmax matches cpu on random shapes of rank 1-6', (t) => {
 });
 
 test('Softmax rows of every length around the vector widths, with large logits', (t) => {
-  const seed = testSeed();
-  const rng = new Rng(seed);
-  t.log(`seed ${seed}`);
+  const rng = seededRng(t);
   for (const n of [1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 128, 129, 197, 1000, 8192]) {
     assertParity(t, (x) => tf.softmax(x), [randomTensor(rng, [3, n], 'float32', {min: -30, max: 30})], tol, `n ${n}`);
     // Near the float exp range: the max subtraction keeps everything finite.
@@ -91,9 +87,7 @@ test('Softmax agrees with cpu on every CPU ISA path (the benchmark shape class [
 });
 
 test('Softmax gradient through tf.grad matches cpu', (t) => {
-  const seed = testSeed();
-  const rng = new Rng(seed);
-  t.log(`seed ${seed}`);
+  const rng = seededRng(t);
   for (let trial = 0; trial < 8; trial++) {
     const shape = randomShape(rng, rng.int(1, 4), 9);
     const x = randomTensor(rng, shape, 'float32', {min: -4, max: 4});

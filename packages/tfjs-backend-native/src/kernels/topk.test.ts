@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import test, {type ExecutionContext} from 'ava';
 
 import {assertParity, backendUnderTest, runOn} from '../testing/parity.js';
-import {type HostTensor, randomShape, randomTensor, Rng, testSeed} from '../testing/random.js';
+import {type HostTensor, randomShape, randomTensor, Rng, seededRng, testSeed} from '../testing/random.js';
 
 const exact = {rtol: 0, atol: 0};
 const topk = (k: number, sorted = true) => (x: tf.Tensor) => {
@@ -19,9 +19,7 @@ function check(t: ExecutionContext, x: HostTensor, k: number, label: string): vo
 }
 
 test('TopK (sorted) matches cpu on random shapes, k and dtypes, ties included', (t) => {
-  const seed = testSeed();
-  const rng = new Rng(seed);
-  t.log(`seed ${seed}`);
+  const rng = seededRng(t);
   for (let rank = 1; rank <= 5; rank++) {
     for (let trial = 0; trial < 5; trial++) {
       const shape = randomShape(rng, rank, rank > 3 ? 5 : 30);
@@ -35,9 +33,7 @@ test('TopK (sorted) matches cpu on random shapes, k and dtypes, ties included', 
 });
 
 test('TopK on long rows and rows with repeated values', (t) => {
-  const seed = testSeed();
-  const rng = new Rng(seed);
-  t.log(`seed ${seed}`);
+  const rng = seededRng(t);
   check(t, randomTensor(rng, [100003]), 5, 'long row');
   check(t, randomTensor(rng, [3, 5000], 'int32', {min: -3, max: 3}), 700, 'ties');
   const zeros = {shape: [2, 6], dtype: 'float32' as const, values: new Float32Array([0, -0, 0, -0, 1, 1, 2, 2, 2, 2, 2, 2])};
@@ -54,9 +50,7 @@ test('TopK of empty tensors', (t) => {
 });
 
 test('TopK sorted=false returns the same (index, value) pairs as cpu', (t) => {
-  const seed = testSeed();
-  const rng = new Rng(seed);
-  t.log(`seed ${seed}`);
+  const rng = seededRng(t);
   for (let trial = 0; trial < 10; trial++) {
     const shape = randomShape(rng, rng.int(1, 3), 40);
     const n = shape[shape.length - 1]!;

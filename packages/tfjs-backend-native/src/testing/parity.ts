@@ -4,6 +4,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type {ExecutionContext} from 'ava';
 
+import type {NativeBackend} from '../backend.js';
+
 import type {HostTensor} from './random.js';
 
 /** The backend the parity tests exercise: 'native' here, 'cuda' in the GPU script (IBOT_TEST_BACKEND=cuda). */
@@ -65,6 +67,15 @@ export function assertClose(t: ExecutionContext, got: HostTensor, want: HostTens
        bad ? `${label} value at flat index ${bad.index}: got ${bad.got}, want ${bad.want} (shape [${want.shape}])` : '');
 }
 
+/**
+ * Tolerance for float32 dot products of length k over inputs in [-1, 1] (matmul, conv): the rounding error of a k-term
+ * float32 sum grows like sqrt(k) * 2^-24 * |terms| (random signs), so atol scales with sqrt(k): 1e-4 up to k = 64,
+ * 2.8e-4 at k = 512, still ~100x the expected error and far below what a wrong index or a dropped block gives.
+ */
+export function dotTolerance(k: number): Tolerance {
+  return {rtol: 1e-4, atol: 1e-4 * Math.max(1, Math.sqrt(k) / 8)};
+}
+
 /** Runs fn on 'cpu' and on the backend under test and asserts the outputs match. */
 export function assertParity(t: ExecutionContext, fn: TensorFn, inputs: readonly HostTensor[], tol: Tolerance = {},
                              label = ''): void {
@@ -73,4 +84,13 @@ export function assertParity(t: ExecutionContext, fn: TensorFn, inputs: readonly
   t.is(got.length, want.length, `${label} number of outputs`);
   const desc = inputs.map((i) => `${i.dtype}[${i.shape}]`).join(', ');
   want.forEach((w, k) => assertClose(t, got[k]!, w, tol, `${label} (inputs ${desc}) output ${k}:`));
+}
+
+/** Runs fn and asserts that none of `kernels` took the cpu fallback, so the test exercised the native code. */
+export function assertRanNatively(t: ExecutionContext, kernels: readonly string[], fn: () => void): void {
+  const be = tf.findBackend(backendUnderTest) as unknown as NativeBackend;
+  be.resetFallbacks();
+  fn();
+  const fell = Object.keys(be.fallbacks()).filter((k) => kernels.includes(k));
+  t.deepEqual(fell, [], `these ran on the cpu fallback: ${fell.join(', ')}`);
 }

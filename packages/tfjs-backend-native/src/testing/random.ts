@@ -41,6 +41,18 @@ export function testSeed(): number {
   return pinned ? Number(pinned) : (Math.random() * 2 ** 31) >>> 0;
 }
 
+/** float32 values uniform in [-1, 1]: the inputs dotTolerance (testing/parity.ts) is sized for. */
+export function unitTensor(rng: Rng, shape: number[]): HostTensor {
+  return randomTensor(rng, shape, 'float32', {min: -1, max: 1});
+}
+
+/** A generator seeded by testSeed(); the seed goes to the test's log so a failure can be replayed (IBOT_TEST_SEED). */
+export function seededRng(t: {log(...values: unknown[]): void}): Rng {
+  const seed = testSeed();
+  t.log(`seed ${seed}`);
+  return new Rng(seed);
+}
+
 export interface HostTensor {
   shape: number[];
   dtype: DataType;
