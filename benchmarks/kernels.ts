@@ -29,9 +29,13 @@ console.log(describeMachine());
 console.log(`FP32 FMA peak before the kernels: ${describePeak(peakBefore)}\n`);
 
 const results = new Map<string, Map<string, Timing>>();
+let peakDuring = peakBefore;
 for (const backend of backends) {
   await useBackend(backend);
   for (const c of cases) {
+    // The peak is probed again next to every native GEMM, so a burst of load from other tenants of a shared machine
+    // cannot make the ceiling look lower than the hardware's (the best probe wins).
+    if (backend === 'native' && c.flops) peakDuring = bestPeak(peakDuring, measureFmaPeak(threads, 3));
     // tfjs cpu takes ~1 GFLOP/s: one timed run after one warm-up is all the large GEMMs can afford.
     const slow = backend === 'cpu' && (c.flops ?? 0) > 1e9;
     const t = timeCase(c, () => {}, undefined, slow ? {warmup: 1, minIters: 1, budgetMs: 0} : {});
@@ -41,8 +45,9 @@ for (const backend of backends) {
   }
 }
 
-const peak = bestPeak(peakBefore, measureFmaPeak(threads));
-console.log(`\nFP32 FMA peak: ${describePeak(peak)} (${peak.how})`);
+const peak = bestPeak(peakDuring, measureFmaPeak(threads));
+console.log(`\nFP32 FMA peak: ${describePeak(peak)} (${peak.how}; probed before, between and after the kernels, ` +
+            'best of all probes)');
 
 const fmt = (ms?: number) => (ms === undefined ? '—' : ms >= 100 ? ms.toFixed(0) : ms.toFixed(2));
 const ratio = (a?: number, b?: number) => (a && b ? `${(b / a).toFixed(1)}×` : '—');
@@ -70,7 +75,8 @@ Machine:
 ${describeMachine()}
 \`\`\`
 
-FP32 FMA peak measured in the same run: **${describePeak(peak)}** — ${peak.how}. "% of FMA peak" divides native
+FP32 FMA peak measured in the same run: **${describePeak(peak)}** — ${peak.how}; probed before the kernels, next to
+every native GEMM and after them, best of all probes. "% of FMA peak" divides native
 GFLOP/s by the higher all-threads figure (${peak.ceiling.toFixed(0)} GFLOP/s).
 
 ${table}

@@ -55,12 +55,11 @@ export function describePeak(p: FmaPeak): string {
                      '; no AVX-512');
 }
 
-/** The higher of two measurements, setting by setting (the benchmarks measure before and after their runs). */
+/** The higher of two measurements, setting by setting (benchmarks probe several times and keep the best). */
 export function bestPeak(a: FmaPeak, b: FmaPeak): FmaPeak {
   const best = (x: {perCore: number; allCores: number}, y: {perCore: number; allCores: number}) =>
       ({perCore: Math.max(x.perCore, y.perCore), allCores: Math.max(x.allCores, y.allCores)});
   const avx512 = a.avx512 && b.avx512 ? best(a.avx512, b.avx512) : (a.avx512 ?? b.avx512);
   const avx2 = best(a.avx2, b.avx2);
-  return {...a, avx2, avx512, ceiling: Math.max(avx2.allCores, avx512?.allCores ?? 0),
-          how: `${a.how}; measured before and after the kernels, best of both`};
+  return {...a, avx2, avx512, ceiling: Math.max(avx2.allCores, avx512?.allCores ?? 0)};
 }
