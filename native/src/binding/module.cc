@@ -13,6 +13,11 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   register_matmul(env, exports);
   register_layout(env, exports);
   register_conv(env, exports);
+  register_attention(env, exports);
+  register_norm(env, exports);
+  register_distill(env, exports);
+  register_mask(env, exports);
+  register_optim(env, exports);
   return exports;
 }
 

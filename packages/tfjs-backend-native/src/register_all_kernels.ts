@@ -106,6 +106,11 @@ import {unsortedSegmentSumConfig} from './kernels/UnsortedSegmentSum.js';
 import {conv2DConfig} from './kernels/Conv2D.js';
 import {conv2DBackpropFilterConfig} from './kernels/Conv2DBackpropFilter.js';
 import {conv2DBackpropInputConfig} from './kernels/Conv2DBackpropInput.js';
+// ---- attention ----
+// ---- norm ----
+// ---- distill ----
+// ---- mask ----
+// ---- optim ----
 
 export const nativeKernels: readonly KernelSpec[] = [
   // ---- elementwise ----
@@ -208,6 +213,11 @@ export const nativeKernels: readonly KernelSpec[] = [
   conv2DConfig,
   conv2DBackpropInputConfig,
   conv2DBackpropFilterConfig,
+  // ---- attention ----
+  // ---- norm ----
+  // ---- distill ----
+  // ---- mask ----
+  // ---- optim ----
 ];
 
 function hasJsOnlyInput(inputs: Record<string, unknown>): boolean {
