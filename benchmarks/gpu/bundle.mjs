@@ -24,10 +24,11 @@ const common = {
   banner: {js: "import {createRequire as __cr} from 'node:module'; const require = __cr(import.meta.url);"},
 };
 
-// The kernel-level tests: every *.test.ts under a package's kernels/ or gradients/ folder.
+// The kernel-level tests: the backend's kernels/ and gradients/ tests and every @ibotjs/ops test.
 const testFiles = readdirSync(join(top, 'packages'), {recursive: true})
     .map((f) => join('packages', String(f)))
-    .filter((f) => /^packages\/[^/]+\/src\/(kernels|gradients)\/.*\.test\.ts$/.test(f))
+    .filter((f) => /^packages\/tfjs-backend-native\/src\/(kernels|gradients)\/.*\.test\.ts$/.test(f) ||
+                   /^packages\/ops\/src\/.*\.test\.ts$/.test(f))
     .sort();
 const entry = [
   `import {runAll, setCurrentFile} from ${JSON.stringify(join(here, 'ava_shim.ts'))};`,
