@@ -250,12 +250,14 @@ interface PendingJob {
 /** Worker threads with a job queue each; a worker is ref'ed only while it has work, so an idle loader never holds the process. */
 class WorkerPool {
   private readonly pending: Array<Map<number, PendingJob>>;
+  private readonly exited: Promise<void>[];
   private nextId = 0;
   private broken: LoaderError | null = null;
   private closing = false;
 
   private constructor(private readonly workers: Worker[]) {
     this.pending = workers.map(() => new Map());
+    this.exited = workers.map((w) => new Promise<void>((resolve) => w.once('exit', () => resolve())));
     workers.forEach((w, k) => {
       w.on('message', (msg: WorkerReply) => this.onMessage(k, msg));
       w.on('error', (e) => this.fail(new LoaderError(`loader worker ${k} crashed: ${e.message}`)));
@@ -340,12 +342,12 @@ class WorkerPool {
     this.closing = true;
     this.rejectAll(new LoaderError('loader is closed'));
     await Promise.all(
-      this.workers.map(async (w) => {
-        const exited = new Promise<void>((resolve) => w.once('exit', () => resolve()));
+      this.workers.map(async (w, k) => {
         w.postMessage({type: 'close'} satisfies WorkerRequest);
-        // A worker still decoding finishes that image first; one that hangs is terminated after 10 s.
+        // A worker still decoding finishes that image first; one that hangs is terminated after 10 s. (A worker that has
+        // already exited resolves at once.)
         const timer = setTimeout(() => void w.terminate(), 10_000);
-        await exited;
+        await this.exited[k];
         clearTimeout(timer);
       }),
     );
