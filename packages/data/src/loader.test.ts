@@ -142,6 +142,8 @@ test('bad options and unopenable datasets are clear errors', async (t) => {
   await t.throwsAsync(createLoader({...base, mean: [0.5, 0.5, 0.5]}), {message: /need 1 values each \(the images have 1 channels\)/});
   await t.throwsAsync(createLoader({...base, crops: []}), {message: /crops is empty/});
   await t.throwsAsync(createLoader({...base, batchSize: 11, dropLast: true}), {message: /make no full batch/});
+  const fourChannels = {...dataset, channels: 4, get: dataset.get.bind(dataset), labelOf: dataset.labelOf.bind(dataset)};
+  await t.throwsAsync(createLoader({...base, dataset: fourChannels}), {message: /1 or 3 channels, the dataset has 4/});
   const local = {...dataset, get: dataset.get.bind(dataset), labelOf: dataset.labelOf.bind(dataset), description: null};
   await t.throwsAsync(createLoader({...base, dataset: local, workers: 1}), {message: /workers > 0 needs a dataset with a description/});
   await t.throwsAsync(createLoader({...base, dataset: {kind: 'idx', images: '/nonexistent/images.gz', labels: '/nonexistent/labels.gz'}, workers: 1}), {

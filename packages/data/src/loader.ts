@@ -79,6 +79,7 @@ export async function createLoader(options: LoaderOptions): Promise<Loader> {
   options.crops.forEach(checkCropSpec);
 
   const dataset = isDataset(options.dataset) ? options.dataset : await openDataset(options.dataset);
+  if (dataset.channels !== 1 && dataset.channels !== 3) throw new Error(`createLoader: images must have 1 or 3 channels, the dataset has ${dataset.channels}`);
   checkNormalization(options.mean, options.std, dataset.channels);
   const batchesPerEpoch = dropLast ? Math.floor(dataset.size / batchSize) : Math.ceil(dataset.size / batchSize);
   if (batchesPerEpoch === 0) throw new Error(`createLoader: ${dataset.size} items make no full batch of ${batchSize} (dropLast)`);
