@@ -70,8 +70,8 @@ export function blockMask(options: BlockMaskOptions): Tensor3D {
     return engine().runKernel(BlockMask, {}, attrs as unknown as NamedAttrMap) as Tensor3D;
   }
   if (blockMaskReference == null) {
-    throw new Error(`${OP}: backend has no '${BlockMask}' kernel and the JS generator (block_mask/reference.ts) is ` +
-                    'not part of this build');
+    throw new Error(`${OP}: the composite path needs the JS generator block_mask/reference.ts, which is not part of ` +
+                    'this build');
   }
   return tensor3d(blockMaskReference(attrs), [attrs.batch, attrs.gridH, attrs.gridW], 'bool');
 }
