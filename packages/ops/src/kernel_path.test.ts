@@ -14,10 +14,13 @@ import {blockMask} from './block_mask_op.js';
 import {missingKernels, withFusedImpl} from './dispatch.js';
 import {FUSED_KERNEL_NAMES, LayerNormFused} from './kernel_names.js';
 import {layerNorm} from './layer_norm.js';
-import {blockMaskCalls, registerMockKernels} from './testing/mock_kernels.js';
+import {blockMaskCalls, registerMockKernels, unregisterMockKernels} from './testing/mock_kernels.js';
 import {assertSameOutputs, parityCases, runCase} from './testing/parity_cases.js';
 
-registerMockKernels('cpu');
+// Registered for this file's tests only: the GPU script runs every test file in one process, and the other files'
+// tests on 'cpu' must keep meaning tfjs's own cpu backend.
+test.before(() => registerMockKernels('cpu'));
+test.after(() => unregisterMockKernels('cpu'));
 
 const seed = testSeed();
 // The block mask's composite is the JS generator, tested against the kernel in fused_parity.test.ts.

@@ -2,7 +2,7 @@
 // kernel_path.test.ts: they let this package test its kernel path — the runKernel calls, the registered gradients
 // and what they save — without the native kernels, and they state the contract's formulas (backward passes
 // included) a second time, independently of the composites. float64 inside, float32 out.
-import {type DataType, registerKernel, type TensorInfo} from '@tensorflow/tfjs-core';
+import {type DataType, registerKernel, type TensorInfo, unregisterKernel} from '@tensorflow/tfjs-core';
 
 import * as K from '../kernel_names.js';
 
@@ -350,4 +350,9 @@ export function registerMockKernels(backendName = 'cpu'): void {
         fn(inputs as unknown as Inputs, attrs as Attrs, new Io(backend as unknown as CpuBackend)),
     });
   }
+}
+
+/** Removes the mocks again (the GPU script runs every test file in one process). */
+export function unregisterMockKernels(backendName = 'cpu'): void {
+  for (const name of K.FUSED_KERNEL_NAMES) unregisterKernel(name, backendName);
 }
