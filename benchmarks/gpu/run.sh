@@ -12,7 +12,7 @@ exec > >(tee "$out/run.log") 2>&1
 xz -dc .gpu/node.xz > /tmp/node && chmod +x /tmp/node && export PATH=/tmp:$PATH
 xz -dc .gpu/ibotjs_native.node.xz > /tmp/ibotjs_native.node
 [[ -s .gpu/gemm_check.xz ]] && xz -dc .gpu/gemm_check.xz > /tmp/gemm_check && chmod +x /tmp/gemm_check
-export IBOT_NATIVE_BINARY=/tmp/ibotjs_native.node IBOT_QUIET_FALLBACK=1
+export IBOT_NATIVE_BINARY=/tmp/ibotjs_native.node IBOT_QUIET_FALLBACK=1 IBOT_KERNEL_CASES=$PWD/benchmarks/kernel_cases.json
 # GPU_STAGES picks stages (default all): parity conformance gemm kernels extra (extra = benchmarks/gpu/extra.sh if present).
 stages=" ${GPU_STAGES:-parity conformance gemm kernels extra} "
 want() { [[ $stages == *" $1 "* ]]; }

@@ -40,7 +40,8 @@ export function caseFromSpec(c: CaseSpec): BenchCase {
 }
 
 export function loadKernelCases(only?: string): BenchCase[] {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const spec = JSON.parse(readFileSync(join(here, '..', 'kernel_cases.json'), 'utf8')) as {cases: CaseSpec[]};
+  // $IBOT_KERNEL_CASES: the bundled GPU copy of this module no longer sits next to the file.
+  const file = process.env['IBOT_KERNEL_CASES'] ?? join(dirname(fileURLToPath(import.meta.url)), '..', 'kernel_cases.json');
+  const spec = JSON.parse(readFileSync(file, 'utf8')) as {cases: CaseSpec[]};
   return spec.cases.filter((c) => !only || c.name.includes(only)).map(caseFromSpec);
 }

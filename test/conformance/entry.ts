@@ -4,7 +4,7 @@
 import '@tensorflow/tfjs-core/dist/index.js';
 import '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops.js';
 import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
-import '../../packages/tfjs-backend-native/src/index.js';
+import {setAllowTf32} from '../../packages/tfjs-backend-native/src/index.js';
 
 import * as tf from '@tensorflow/tfjs-core/dist/index.js';
 import {setTestEnvs, setupTestFilters} from '@tensorflow/tfjs-core/dist/jasmine_util.js';
@@ -16,6 +16,8 @@ export {EXCLUSIONS};
 /** The backend under test: 'native', or 'cuda' on a GPU machine. */
 export function configure(backendName: string, runExcluded: boolean): void {
   setTestEnvs([{name: backendName, backendName, isDataSync: true}]);
+  // tfjs's float32 tolerances assume FP32 products; TF32 (our cuda default) is checked by native/test/cuda/gemm_check.
+  if (backendName === 'cuda') setAllowTf32(false);
   // One filter that includes every spec and excludes the listed ones. Specs that are not run through
   // describeWithFlags (plain describe) run on the default backend, which is 'native' once our package is imported;
   // they go through the same filter so an exclusion can name them too.
