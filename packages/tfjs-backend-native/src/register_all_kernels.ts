@@ -109,6 +109,8 @@ import {conv2DBackpropInputConfig} from './kernels/Conv2DBackpropInput.js';
 // ---- attention ----
 // ---- norm ----
 // ---- distill ----
+import {ibotDistillConfig} from './kernels/IbotDistill.js';
+import {ibotDistillGradConfig} from './kernels/IbotDistillGrad.js';
 // ---- mask ----
 // ---- optim ----
 
@@ -216,6 +218,8 @@ export const nativeKernels: readonly KernelSpec[] = [
   // ---- attention ----
   // ---- norm ----
   // ---- distill ----
+  ibotDistillConfig,
+  ibotDistillGradConfig,
   // ---- mask ----
   // ---- optim ----
 ];
