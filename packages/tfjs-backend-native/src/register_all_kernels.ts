@@ -113,6 +113,9 @@ import {ibotDistillConfig} from './kernels/IbotDistill.js';
 import {ibotDistillGradConfig} from './kernels/IbotDistillGrad.js';
 // ---- mask ----
 // ---- optim ----
+import {adamWConfig} from './kernels/AdamW.js';
+import {clipPerParamConfig} from './kernels/ClipPerParam.js';
+import {emaConfig} from './kernels/Ema.js';
 
 export const nativeKernels: readonly KernelSpec[] = [
   // ---- elementwise ----
@@ -222,6 +225,9 @@ export const nativeKernels: readonly KernelSpec[] = [
   ibotDistillGradConfig,
   // ---- mask ----
   // ---- optim ----
+  adamWConfig,
+  emaConfig,
+  clipPerParamConfig,
 ];
 
 function hasJsOnlyInput(inputs: Record<string, unknown>): boolean {
