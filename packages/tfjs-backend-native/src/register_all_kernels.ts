@@ -109,11 +109,16 @@ import {conv2DBackpropInputConfig} from './kernels/Conv2DBackpropInput.js';
 // ---- attention ----
 // ---- norm ----
 // ---- distill ----
+import {ibotDistillConfig} from './kernels/IbotDistill.js';
+import {ibotDistillGradConfig} from './kernels/IbotDistillGrad.js';
 // ---- mask ----
 import {blockMaskConfig} from './kernels/BlockMask.js';
 import {maskApplyConfig} from './kernels/MaskApply.js';
 import {maskApplyGradConfig} from './kernels/MaskApplyGrad.js';
 // ---- optim ----
+import {adamWConfig} from './kernels/AdamW.js';
+import {clipPerParamConfig} from './kernels/ClipPerParam.js';
+import {emaConfig} from './kernels/Ema.js';
 
 export const nativeKernels: readonly KernelSpec[] = [
   // ---- elementwise ----
@@ -219,11 +224,16 @@ export const nativeKernels: readonly KernelSpec[] = [
   // ---- attention ----
   // ---- norm ----
   // ---- distill ----
+  ibotDistillConfig,
+  ibotDistillGradConfig,
   // ---- mask ----
   blockMaskConfig,
   maskApplyConfig,
   maskApplyGradConfig,
   // ---- optim ----
+  adamWConfig,
+  emaConfig,
+  clipPerParamConfig,
 ];
 
 function hasJsOnlyInput(inputs: Record<string, unknown>): boolean {
