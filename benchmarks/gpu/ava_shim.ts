@@ -8,6 +8,8 @@ interface Registered {
   title: string;
   impl: Impl;
   file: string;
+  /** Hooks run around their file's tests (ava: test.before / test.after), are not counted, need no assertion. */
+  kind: 'test' | 'before' | 'after';
 }
 
 const registry: Registered[] = [];
@@ -96,7 +98,7 @@ class ShimContext {
 }
 
 function register(title: string, impl: Impl): void {
-  registry.push({title, impl, file: currentFile});
+  registry.push({title, impl, file: currentFile, kind: 'test'});
 }
 
 type TestFn = ((title: string, impl: Impl) => void) & {
@@ -109,29 +111,44 @@ type TestFn = ((title: string, impl: Impl) => void) & {
 const test = register as TestFn;
 test.serial = register;
 test.skip = () => {};
-test.before = (impl) => register('(before hook)', impl);
-test.after = (impl) => register('(after hook)', impl);
+test.before = (impl) => registry.push({title: '(before hook)', impl, file: currentFile, kind: 'before'});
+test.after = (impl) => registry.push({title: '(after hook)', impl, file: currentFile, kind: 'after'});
 export default test;
 export type ExecutionContext = ShimContext;
 
 /** Runs every registered test; returns the counts. */
 export async function runAll(filter?: RegExp): Promise<{passed: number; failed: number}> {
   let passed = 0, failed = 0;
-  for (const r of registry) {
-    const name = `${r.file} › ${r.title}`;
-    if (filter && !filter.test(name)) continue;
-    const t = new ShimContext(r.title);
-    const start = performance.now();
-    try {
-      await r.impl(t);
-      if (t.assertions === 0) throw new AssertionError('test finished without running any assertions');
-      passed++;
-      console.log(`  ✔ ${name} (${(performance.now() - start).toFixed(0)} ms)`);
-    } catch (e) {
-      failed++;
-      console.log(`  ✘ ${name}\n      ${(e as Error).message}`);
-      for (const l of t.logs) console.log(`      ℹ ${l}`);
+  const files = [...new Set(registry.map((r) => r.file))];
+  for (const file of files) {
+    const of = (kind: Registered['kind']) => registry.filter((r) => r.file === file && r.kind === kind);
+    const tests = of('test').filter((r) => !filter || filter.test(`${r.file} › ${r.title}`));
+    if (tests.length === 0) continue;
+    // A failing hook fails the file: its message is printed and counted once, like ava does.
+    let hooksOk = true;
+    for (const hook of of('before')) hooksOk &&= await runOne(hook, false);
+    if (!hooksOk) {
+      failed += 1;
+      continue;
     }
+    for (const r of tests) (await runOne(r, true)) ? passed++ : failed++;
+    for (const hook of of('after')) if (!(await runOne(hook, false))) failed++;
   }
   return {passed, failed};
+}
+
+async function runOne(r: Registered, needsAssertion: boolean): Promise<boolean> {
+  const name = `${r.file} › ${r.title}`;
+  const t = new ShimContext(r.title);
+  const start = performance.now();
+  try {
+    await r.impl(t);
+    if (needsAssertion && t.assertions === 0) throw new AssertionError('test finished without running any assertions');
+    if (needsAssertion) console.log(`  ✔ ${name} (${(performance.now() - start).toFixed(0)} ms)`);
+    return true;
+  } catch (e) {
+    console.log(`  ✘ ${name}\n      ${(e as Error).message}`);
+    for (const l of t.logs) console.log(`      ℹ ${l}`);
+    return false;
+  }
 }

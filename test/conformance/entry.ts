@@ -9,9 +9,9 @@ import {setAllowTf32} from '../../packages/tfjs-backend-native/src/index.js';
 import * as tf from '@tensorflow/tfjs-core/dist/index.js';
 import {setTestEnvs, setupTestFilters} from '@tensorflow/tfjs-core/dist/jasmine_util.js';
 
-import {EXCLUSIONS} from './exclusions.js';
+import {exclusionsFor} from './exclusions.js';
 
-export {EXCLUSIONS};
+export {exclusionsFor};
 
 /** The backend under test: 'native', or 'cuda' on a GPU machine. */
 export function configure(backendName: string, runExcluded: boolean): void {
@@ -21,7 +21,7 @@ export function configure(backendName: string, runExcluded: boolean): void {
   // One filter that includes every spec and excludes the listed ones. Specs that are not run through
   // describeWithFlags (plain describe) run on the default backend, which is 'native' once our package is imported;
   // they go through the same filter so an exclusion can name them too.
-  const excludes = runExcluded ? [] : EXCLUSIONS.map((e) => e.spec);
+  const excludes = runExcluded ? [] : exclusionsFor(backendName).map((e) => e.spec);
   setupTestFilters([{include: '', excludes}], () => false);
 }
 
