@@ -117,6 +117,37 @@ test('LayerNormFusedGrad matches the float64 gradient over rows x D x eps', (t) 
   });
 });
 
+// The CUDA kernels switch to a block per row above D = 1024 and cap the weight-gradient grid at 512 blocks of 8 warps
+// (4096 rows), looping over the rest; these shapes cross both limits (on the CPU they are more random shapes).
+test('LayerNormFused(+Grad) on rows longer than 1024 and on more than 4096 rows', (t) => {
+  const rng = seededRng(t);
+  assertRanNatively(t, KERNELS, () => {
+    for (const [rows, d] of [[3, 1025], [37, 1537], [600, 2049], [5003, 64], [4099, 1]] as const) {
+      const eps = rng.pick(EPS);
+      const c = randomCase(rng, rows, d);
+      checkForward(t, c, eps, `rows ${rows} D ${d} eps ${eps}`);
+      checkBackward(t, rng, c, eps, `rows ${rows} D ${d} eps ${eps}`);
+    }
+  });
+});
+
+// Rows whose variance (~1e-6) is comparable to eps: rstd = 1 / sqrt(var + eps) changes by ~30% between eps 1e-6 and
+// 1e-5, far beyond the tolerance, so an eps that is ignored or replaced by a default fails here.
+test('LayerNormFused honours eps where the variance is of its size (ViT eps 1e-6 vs 1e-5)', (t) => {
+  const rng = seededRng(t);
+  for (const d of [7, 384]) {
+    const x = randomTensor(rng, [5, d], 'float32', {min: 1 - 1.7e-3, max: 1 + 1.7e-3});  // var ~ 1e-6
+    const c: Case = {x, gamma: randomTensor(rng, [d]), beta: randomTensor(rng, [d]), rows: 5, d, lead: [5]};
+    for (const eps of [1e-6, 1e-5]) {
+      checkForward(t, c, eps, `small variance D ${d} eps ${eps}`);
+      checkBackward(t, rng, c, eps, `small variance D ${d} eps ${eps}`);
+    }
+    const [, , r6] = runFused('LayerNormFused', {x, gamma: c.gamma, beta: c.beta}, {eps: 1e-6});
+    const [, , r5] = runFused('LayerNormFused', {x, gamma: c.gamma, beta: c.beta}, {eps: 1e-5});
+    t.true(r6!.values[0]! > 1.2 * r5!.values[0]!, `D ${d}: rstd depends on eps (${r6!.values[0]} vs ${r5!.values[0]})`);
+  }
+});
+
 test('the float64 LayerNorm gradient used above agrees with central differences of the float64 forward pass', (t) => {
   // Guards the reference itself: L = Σ w·y over x, gamma and beta, differentiated numerically.
   const rng = seededRng(t);
