@@ -278,3 +278,17 @@ test('LayerNormFused(+Grad) give identical bits on 1 and 2 threads (fixed-order 
     one.forEach((o, k) => t.deepEqual(two[k]!.values, o.values, `rows ${rows} D ${d} output ${k}`));
   }
 });
+
+// On 'cuda' the weight gradients are summed over per-block partials in a fixed order (no atomics): repeated runs must
+// give the same bits, for both the warp-per-row and the block-per-row kernels and past the 512-block grid cap.
+test('LayerNormFusedGrad gives identical bits on repeated runs (deterministic weight-gradient sums)', (t) => {
+  const rng = seededRng(t);
+  for (const [rows, d] of [[5003, 64], [197, 384], [600, 1537]] as const) {
+    const c = randomCase(rng, rows, d);
+    const dy = randomTensor(rng, c.x.shape);
+    const [, mean, rstd] = runFused('LayerNormFused', {x: c.x, gamma: c.gamma, beta: c.beta}, {eps: 1e-6});
+    const run = () => runFused('LayerNormFusedGrad', {dy, x: c.x, gamma: c.gamma, mean: mean!, rstd: rstd!});
+    const first = run(), second = run();
+    first.forEach((o, k) => t.deepEqual(second[k]!.values, o.values, `rows ${rows} D ${d} output ${k}`));
+  }
+});
