@@ -8,7 +8,8 @@
 //         for jr in nc by NR:              one kc x nr panel of B stays in L1
 //           for ir in mc by MR:            micro-kernel: MR x NR accumulators in registers, K-loop of FMAs
 // The first K block overwrites (or accumulates onto beta * C), the last one applies the fused epilogue (bias, then
-// activation) to each tile while it is still in L1. Threads: many small matrices (attention heads: [197,64]x[64,197]
+// activation; the value before the activation is also stored when GemmArgs::pre_activation asks) to each tile while
+// it is still in L1. Threads: many small matrices (attention heads: [197,64]x[64,197]
 // x 384) go one whole matrix per task; one large matrix is cut into one slice of C per thread, each running the loops
 // above on its own (gemm_split), unless the threads are so many that re-packing the shared operand per slice would
 // cost more than sharing packed B blocks between row-block tasks (gemm_parallel, as in the loop nest above).
@@ -129,12 +130,13 @@ bool gemm_serial(const GemmKernels& kr, const GemmArgs& g, const Operands& o, co
     for (int64_t pc = 0; pc < g.k; pc += bl.kc) {
       const int64_t kc = std::min(bl.kc, g.k - pc);
       const bool accumulate = pc > 0 || g.beta != 0.0f;
-      const GemmEpilogue* e = pc + kc == g.k ? epi : nullptr;
+      const bool last = pc + kc == g.k;
       kr.pack_b(b_at(g, o.b, pc, jc), g.ldb, g.trans_b, kc, nc, bp);
       for (int64_t ic = 0; ic < g.m; ic += bl.mc) {
         const int64_t mc = std::min(bl.mc, g.m - ic);
         kr.pack_a(a_at(g, o.a, ic, pc), g.lda, g.trans_a, mc, kc, g.alpha, ap);
-        kr.macro(mc, nc, kc, ap, bp, o.c + ic * g.ldc + jc, g.ldc, accumulate, e, jc);
+        const GemmEpilogue e = last && epi ? epi->at(ic, jc) : GemmEpilogue{};
+        kr.macro(mc, nc, kc, ap, bp, o.c + ic * g.ldc + jc, g.ldc, accumulate, last && epi ? &e : nullptr, jc);
       }
     }
   }
@@ -169,7 +171,7 @@ void gemm_parallel(const GemmKernels& kr, const GemmArgs& g, const Operands& o, 
     for (int64_t pc = 0; pc < g.k; pc += bl.kc) {
       const int64_t kc = std::min(bl.kc, g.k - pc);
       const bool accumulate = pc > 0 || g.beta != 0.0f;
-      const GemmEpilogue* e = pc + kc == g.k ? epi : nullptr;
+      const bool last = pc + kc == g.k;
       parallel_for(panels, 4, [&](int64_t p0, int64_t p1) {
         const int64_t j0 = p0 * kr.nr, j1 = std::min(nc, p1 * kr.nr);
         kr.pack_b(b_at(g, o.b, pc, jc + j0), g.ldb, g.trans_b, kc, j1 - j0, bp + j0 * kc);
@@ -189,7 +191,9 @@ void gemm_parallel(const GemmKernels& kr, const GemmArgs& g, const Operands& o, 
             kr.pack_a(a_at(g, o.a, ic, pc), g.lda, g.trans_a, rows, kc, g.alpha, ap);
             packed_block = mb;
           }
-          kr.macro(rows, cols, kc, ap, bp + j0 * kc, o.c + ic * g.ldc + jc + j0, g.ldc, accumulate, e, jc + j0);
+          const GemmEpilogue e = last && epi ? epi->at(ic, jc + j0) : GemmEpilogue{};
+          kr.macro(rows, cols, kc, ap, bp + j0 * kc, o.c + ic * g.ldc + jc + j0, g.ldc, accumulate,
+                   last && epi ? &e : nullptr, jc + j0);
         }
       });
       if (failed) out_of_memory();
@@ -217,11 +221,13 @@ void gemm_split(const GemmKernels& kr, const GemmArgs& g, const Operands& o, con
         sub.n = hi - lo;
         so.b = b_at(g, o.b, 0, lo);
         so.c = o.c + lo;
+        e = e.at(0, lo);
         if (e.bias) e.bias += lo;
       } else {
         sub.m = hi - lo;
         so.a = a_at(g, o.a, lo, 0);
         so.c = o.c + lo * g.ldc;
+        e = e.at(lo, 0);
       }
       if (!gemm_serial(kr, sub, so, epi ? &e : nullptr)) failed = true;
     }
@@ -241,17 +247,24 @@ void gemm(const GemmArgs& g_in) {
   if (g.m == 0 || g.n == 0 || g.batch == 0) return;
   IBOT_CHECK(g.ldc >= g.n && g.lda >= (g.trans_a ? g.m : g.k) && g.ldb >= (g.trans_b ? g.k : g.n),
              "gemm: leading dimension too small");
+  IBOT_CHECK(!g.pre_activation || g.ld_pre >= g.n, "gemm: pre-activation leading dimension too small");
   const GemmKernels& kr = kernels_for_isa();
-  GemmEpilogue epilogue{g.bias_n, g.activation, g.activation_alpha};
   IBOT_CHECK(g.activation != Activation::kPrelu, "gemm: prelu is applied by batch_matmul, not in the GEMM epilogue");
-  const GemmEpilogue* epi = epilogue.active() ? &epilogue : nullptr;
 
   // A batch of row-major A matrices stored back to back against one shared B is a single tall GEMM.
   if (g.batch > 1 && g.stride_b == 0 && !g.trans_a && g.stride_a == g.m * g.lda && g.lda == g.k &&
-      g.stride_c == g.m * g.ldc && g.ldc == g.n) {
+      g.stride_c == g.m * g.ldc && g.ldc == g.n &&
+      (!g.pre_activation || (g.stride_pre == g.m * g.ld_pre && g.ld_pre == g.n))) {
     g.m *= g.batch;
     g.batch = 1;
   }
+  // The epilogue of batch element i (its pre-activation matrix; everything else is shared).
+  auto epilogue_of = [&](int64_t i) {
+    GemmEpilogue e{g.bias_n, g.activation, g.activation_alpha, nullptr, g.ld_pre};
+    if (g.pre_activation) e.pre = g.pre_activation + i * g.stride_pre;
+    return e;
+  };
+  const bool has_epilogue = epilogue_of(0).active();
 
   if (g.k == 0 || g.alpha == 0.0f) {  // no product term: C = act(beta * C + bias)
     parallel_for(g.batch * g.m, 64, [&](int64_t r0, int64_t r1) {
@@ -259,7 +272,7 @@ void gemm(const GemmArgs& g_in) {
         float* row = g.c + (r / g.m) * g.stride_c + (r % g.m) * g.ldc;
         if (g.beta == 0.0f) std::memset(row, 0, g.n * sizeof(float));
         else if (g.beta != 1.0f) for (int64_t j = 0; j < g.n; ++j) row[j] *= g.beta;
-        if (epi) kr.epilogue(row, g.ldc, 1, g.n, *epi, 0);
+        if (has_epilogue) kr.epilogue(row, g.ldc, 1, g.n, epilogue_of(r / g.m).at(r % g.m, 0), 0);
       }
     });
     return;
@@ -274,8 +287,10 @@ void gemm(const GemmArgs& g_in) {
     const int64_t grain = by_batch ? std::max<int64_t>(1, kParallelMacs / macs) : g.batch;
     std::atomic<bool> failed{false};
     parallel_for(g.batch, grain, [&](int64_t b0, int64_t b1) {
-      for (int64_t i = b0; i < b1 && !failed; ++i)
-        if (!gemm_serial(kr, g, operands(i), epi)) failed = true;
+      for (int64_t i = b0; i < b1 && !failed; ++i) {
+        const GemmEpilogue e = epilogue_of(i);
+        if (!gemm_serial(kr, g, operands(i), has_epilogue ? &e : nullptr)) failed = true;
+      }
     });
     if (failed) out_of_memory();
     return;
@@ -286,8 +301,9 @@ void gemm(const GemmArgs& g_in) {
   const int64_t wide = std::max(g.m, g.n);
   const bool split = int64_t{threads} * (threads - 1) * 16 <= wide && wide >= int64_t{threads} * 2 * kr.nr;
   for (int64_t i = 0; i < g.batch; ++i) {
-    if (split) gemm_split(kr, g, operands(i), epi, threads);
-    else gemm_parallel(kr, g, operands(i), epi, threads);
+    const GemmEpilogue e = epilogue_of(i);
+    if (split) gemm_split(kr, g, operands(i), has_epilogue ? &e : nullptr, threads);
+    else gemm_parallel(kr, g, operands(i), has_epilogue ? &e : nullptr, threads);
   }
 }
 

@@ -9,12 +9,22 @@
 
 namespace ibot::cpu {
 
-// What the last K block applies to each finished tile: c = act(c + bias[col]).
+// What the last K block applies to each finished tile: c = act(c + bias[col]), and pre = c + bias[col] when asked.
 struct GemmEpilogue {
   const float* bias = nullptr;  // [N] or null; indexed by absolute column
   Activation activation = Activation::kLinear;
   float alpha = 0.0f;  // kLeakyRelu slope
-  bool active() const { return bias != nullptr || activation != Activation::kLinear; }
+  // Pre-activation output or null. Unlike bias it moves with the block: it points at the element that belongs to
+  // C[0, 0] of the block the epilogue is handed (see at()), with leading dimension ldp.
+  float* pre = nullptr;
+  int64_t ldp = 0;
+  bool active() const { return bias != nullptr || activation != Activation::kLinear || pre != nullptr; }
+  // The epilogue of the sub-block whose C[0, 0] is this block's C[row, col].
+  GemmEpilogue at(int64_t row, int64_t col) const {
+    GemmEpilogue e = *this;
+    if (pre) e.pre = pre + row * ldp + col;
+    return e;
+  }
 };
 
 struct GemmKernels {

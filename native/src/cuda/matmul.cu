@@ -129,6 +129,7 @@ void launch_batches(Kernel kernel, int threads, size_t smem, const GemmKernelArg
       q.a += b0 * p.stride_a;
       q.b += b0 * p.stride_b;
       q.c += b0 * p.stride_c;
+      if (q.pre) q.pre += b0 * p.stride_pre;
     }
     kernel<<<dim3(tiles, 1, static_cast<unsigned>(nb * p.splits)), threads, smem, stream()>>>(q);
     IBOT_CUDA_CHECK_LAUNCH(name);
@@ -187,7 +188,7 @@ __global__ void splitk_reduce_kernel(const float* __restrict__ ws, GemmKernelArg
     const float* src = ws + b * p.splits * mn + r;
     float s = 0.f;
     for (int sp = 0; sp < p.splits; ++sp) s += src[sp * mn];
-    store_one(p, p.c + b * p.stride_c, row, col, s);
+    store_one(p, p.c + b * p.stride_c, p.pre ? p.pre + b * p.stride_pre : nullptr, row, col, s);
   }
 }
 
@@ -266,6 +267,9 @@ void run_gemm(const GemmArgs& g, const Variant* variants, int n_variants) {
   p.bias = g.bias_n;
   p.act = static_cast<int>(g.activation);
   p.act_alpha = g.activation_alpha;
+  p.pre = g.pre_activation;
+  p.ldp = g.ld_pre;
+  p.stride_pre = g.stride_pre;
   p.splits = 1;
   p.k_chunk = p.k;
   const int64_t tiles_m = ceil_div(g.m, v.bm), tiles_n = ceil_div(g.n, v.bn);
@@ -276,6 +280,8 @@ void run_gemm(const GemmArgs& g, const Variant* variants, int n_variants) {
   p.a_vec = aligned16(g.a) && g.lda % 4 == 0 && (!batched || g.stride_a % 4 == 0);
   p.b_vec = aligned16(g.b) && g.ldb % 4 == 0 && (!batched || g.stride_b % 4 == 0);
   p.c_vec4 = aligned16(g.c) && g.ldc % 4 == 0 && (!batched || g.stride_c % 4 == 0);
+  p.pre_vec4 = g.pre_activation && aligned16(g.pre_activation) && g.ld_pre % 4 == 0 &&
+               (!batched || g.stride_pre % 4 == 0);
 
   // Split K when the output tiles leave most CTA slots idle.
   const int64_t ctas = tiles_m * tiles_n * g.batch;
@@ -318,6 +324,8 @@ void gemm(const GemmArgs& g) {
              "gemm: leading dimension too small (lda=", g.lda, ", ldb=", g.ldb, ", ldc=", g.ldc, " for m=", g.m,
              ", n=", g.n, ", k=", g.k, ")");
   IBOT_CHECK(g.c && (g.k == 0 || (g.a && g.b)), "gemm: null operand");
+  IBOT_CHECK(!g.pre_activation || g.ld_pre >= g.n, "gemm: pre-activation leading dimension too small (ld_pre=",
+             g.ld_pre, ", n=", g.n, ")");
   IBOT_CHECK(g.activation != Activation::kPrelu, "gemm: prelu takes per-element weights; batch_matmul applies it");
 
   static const Variant tf32[] = {tf32_variant<Tf32Large>(1.0f), tf32_variant<Tf32Mid>(0.9f),

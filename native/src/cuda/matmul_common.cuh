@@ -1,5 +1,6 @@
 // What every GEMM kernel variant shares (cuda/matmul_tf32.cuh, cuda/matmul_simt.cuh, cuda/matmul.cu): the kernel
-// argument block, the tile rasterisation and the fused write-back epilogue c = act(alpha·acc + beta·c + bias[col]);
+// argument block, the tile rasterisation and the fused write-back epilogue c = act(alpha·acc + beta·c + bias[col])
+// (with the value before act also stored to an optional pre-activation matrix);
 // it also brings in Scratch (cuda/scratch.cuh), the pooled buffer for split-K partials and conv's column matrices.
 #pragma once
 #include <cstdint>
@@ -24,11 +25,14 @@ struct GemmKernelArgs {
   const float* bias;  // [N] or null
   int act;            // Activation
   float act_alpha;    // kLeakyRelu slope
+  float* pre;         // [batch][M, N] pre-activation output (leading dimension ldp) or null; never with splits > 1
+  int64_t ldp, stride_pre;
   int splits;         // > 1: split-K partial sums (the host then sets alpha 1, beta 0, no bias, linear)
   int k_chunk;        // K range of one split, a multiple of every kernel's k tile; = k when splits == 1
   int tiles_m, tiles_n;
   bool a_vec, b_vec;  // 16-byte copies are legal for A / B (aligned base, leading dim and batch stride % 4 == 0)
   bool c_vec4;        // 16-byte stores are legal for C (aligned base, ldc and batch/split strides % 4 == 0)
+  bool pre_vec4;      // the same for pre
 };
 
 // Split K into `splits` equal ranges rounded up to the 32-wide k tile (a multiple of every variant's bk), so each split
@@ -54,6 +58,7 @@ inline GemmKernelArgs splitk_partials_args(GemmKernelArgs p, int splits, float* 
   p.beta = 0.f;
   p.bias = nullptr;
   p.act = static_cast<int>(Activation::kLinear);
+  p.pre = nullptr;
   p.c_vec4 = ws_vec4;
   return p;
 }
@@ -91,36 +96,57 @@ __device__ __forceinline__ float activate(float v, int act, float alpha) {
   }
 }
 
-// `old` is only meaningful when beta != 0: with beta == 0, C is never read (it may hold NaN), as in BLAS.
-__device__ __forceinline__ float epilogue_value(const GemmKernelArgs& p, float acc, float old, int col) {
+// The value before the activation: alpha·acc + beta·old + bias[col]. `old` is only meaningful when beta != 0: with
+// beta == 0, C is never read (it may hold NaN), as in BLAS.
+__device__ __forceinline__ float pre_activation(const GemmKernelArgs& p, float acc, float old, int col) {
   float v = p.alpha * acc;
   if (p.beta != 0.f) v = fmaf(p.beta, old, v);
   if (p.bias) v += p.bias[col];
-  return activate(v, p.act, p.act_alpha);
+  return v;
 }
 
-__device__ __forceinline__ void store_one(const GemmKernelArgs& p, float* c, int row, int col, float acc) {
+// `pre` is this batch element's pre-activation matrix (p.pre + batch · p.stride_pre) or null.
+__device__ __forceinline__ void store_one(const GemmKernelArgs& p, float* c, float* pre, int row, int col, float acc) {
   float* dst = c + static_cast<int64_t>(row) * p.ldc + col;
-  *dst = epilogue_value(p, acc, p.beta != 0.f ? *dst : 0.f, col);
+  const float v = pre_activation(p, acc, p.beta != 0.f ? *dst : 0.f, col);
+  if (pre) pre[static_cast<int64_t>(row) * p.ldp + col] = v;
+  *dst = activate(v, p.act, p.act_alpha);
 }
 
 // Four consecutive outputs of a row (col % 4 == 0, C rows 16-byte aligned): one 16-byte access when all four exist.
-__device__ __forceinline__ void store_quad(const GemmKernelArgs& p, float* c, int row, int col, float4 acc) {
+__device__ __forceinline__ void store_quad(const GemmKernelArgs& p, float* c, float* pre, int row, int col,
+                                           float4 acc) {
   float* dst = c + static_cast<int64_t>(row) * p.ldc + col;
   if (col + 3 < p.n) {
     float4 old = make_float4(0.f, 0.f, 0.f, 0.f);
     if (p.beta != 0.f) old = *reinterpret_cast<const float4*>(dst);
+    float4 v;
+    v.x = pre_activation(p, acc.x, old.x, col);
+    v.y = pre_activation(p, acc.y, old.y, col + 1);
+    v.z = pre_activation(p, acc.z, old.z, col + 2);
+    v.w = pre_activation(p, acc.w, old.w, col + 3);
+    if (pre) {
+      float* z = pre + static_cast<int64_t>(row) * p.ldp + col;
+      if (p.pre_vec4) {
+        *reinterpret_cast<float4*>(z) = v;
+      } else {
+        z[0] = v.x;
+        z[1] = v.y;
+        z[2] = v.z;
+        z[3] = v.w;
+      }
+    }
     float4 out;
-    out.x = epilogue_value(p, acc.x, old.x, col);
-    out.y = epilogue_value(p, acc.y, old.y, col + 1);
-    out.z = epilogue_value(p, acc.z, old.z, col + 2);
-    out.w = epilogue_value(p, acc.w, old.w, col + 3);
+    out.x = activate(v.x, p.act, p.act_alpha);
+    out.y = activate(v.y, p.act, p.act_alpha);
+    out.z = activate(v.z, p.act, p.act_alpha);
+    out.w = activate(v.w, p.act, p.act_alpha);
     *reinterpret_cast<float4*>(dst) = out;
   } else {
 #pragma unroll 1
     for (int j = 0; col + j < p.n; ++j) {  // at most 3: the row's ragged end
       const float a = j == 0 ? acc.x : (j == 1 ? acc.y : acc.z);
-      dst[j] = epilogue_value(p, a, p.beta != 0.f ? dst[j] : 0.f, col + j);
+      store_one(p, c, pre, row, col + j, a);
     }
   }
 }

@@ -37,6 +37,7 @@ __global__ void __launch_bounds__(T::THREADS, T::MIN_BLOCKS) gemm_simt_kernel(co
   const float* A = p.a + batch * p.stride_a + (TA ? k_begin * p.lda : static_cast<int64_t>(k_begin));
   const float* B = p.b + batch * p.stride_b + (TB ? static_cast<int64_t>(k_begin) : k_begin * p.ldb);
   float* C = p.c + batch * p.stride_c + split * p.stride_split;
+  float* P = p.pre ? p.pre + batch * p.stride_pre : nullptr;
   const int rows_m = min(BM, p.m - m0), cols_n = min(BN, p.n - n0);
   const int ktiles = (k_len + BK - 1) / BK;
 
@@ -131,7 +132,7 @@ __global__ void __launch_bounds__(T::THREADS, T::MIN_BLOCKS) gemm_simt_kernel(co
 #pragma unroll
     for (int j = 0; j < T::TN; ++j) {
       const int col = n0 + (j / 4) * (BN / T::GN) + tx * 4 + (j % 4);
-      if (col < p.n) store_one(p, C, row, col, acc[i][j]);
+      if (col < p.n) store_one(p, C, P, row, col, acc[i][j]);
     }
   }
 }

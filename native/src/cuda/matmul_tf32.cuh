@@ -133,6 +133,7 @@ __global__ void __launch_bounds__(T::THREADS, T::MIN_BLOCKS) gemm_tf32_kernel(co
   const float* A = p.a + batch * p.stride_a + (TA ? k_begin * p.lda : static_cast<int64_t>(k_begin));
   const float* B = p.b + batch * p.stride_b + (TB ? static_cast<int64_t>(k_begin) : k_begin * p.ldb);
   float* C = p.c + batch * p.stride_c + split * p.stride_split;
+  float* P = p.pre ? p.pre + batch * p.stride_pre : nullptr;
 
   const int ktiles = (k_len + T::BK - 1) / T::BK;
   const int rows_m = min(T::BM, p.m - m0), cols_n = min(T::BN, p.n - n0);
@@ -238,13 +239,13 @@ __global__ void __launch_bounds__(T::THREADS, T::MIN_BLOCKS) gemm_tf32_kernel(co
     for (int idx = tid; idx < T::BM * kQuadsPerRow; idx += T::THREADS) {
       const int r = idx / kQuadsPerRow, c = (idx - r * kQuadsPerRow) * 4;
       if (r < rows_m && c < cols_n)
-        store_quad(p, C, m0 + r, n0 + c, *reinterpret_cast<const float4*>(sC + r * C_LD + c));
+        store_quad(p, C, P, m0 + r, n0 + c, *reinterpret_cast<const float4*>(sC + r * C_LD + c));
     }
   } else {
 #pragma unroll 1
     for (int idx = tid; idx < T::BM * T::BN; idx += T::THREADS) {
       const int r = idx / T::BN, c = idx - r * T::BN;
-      if (r < rows_m && c < cols_n) store_one(p, C, m0 + r, n0 + c, sC[r * C_LD + c]);
+      if (r < rows_m && c < cols_n) store_one(p, C, P, m0 + r, n0 + c, sC[r * C_LD + c]);
     }
   }
 #endif

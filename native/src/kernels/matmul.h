@@ -50,6 +50,11 @@ struct GemmArgs {
   const float* bias_n = nullptr;  // optional [N], added before the activation
   Activation activation = Activation::kLinear;
   float activation_alpha = 0.0f;  // kLeakyRelu slope
+  // Optional second output of the epilogue: z = alpha * op(A) op(B) + beta * C + bias_n, the value before the
+  // activation (LinearBiasGelu keeps it for the backward pass), written while the tile is still in registers / L1.
+  // Same [batch][M, N] layout rules as C, with its own leading dimension and batch stride; must not alias C.
+  float* pre_activation = nullptr;
+  int64_t ld_pre = 0, stride_pre = 0;
 };
 
 namespace cpu {

@@ -133,6 +133,7 @@ struct GemmCase {
   bool bias = false;
   Activation act = Activation::kLinear;
   float act_alpha = 0.2f;
+  int pre_pad = -1;  // >= 0: also write the pre-activation matrix (GemmArgs::pre_activation), ld = n + pre_pad
 };
 
 GemmCase gc(const std::string& name, int64_t m, int64_t n, int64_t k, int64_t batch = 1, bool ta = false, bool tb = false) {
@@ -180,7 +181,10 @@ void check_gemm(const GemmCase& c) {
         ref[o] = act_ref(v, c.act, c.act_alpha);
       }
 
-  DevBuf da(ha), db(hb), dbias(hbias), dc(nc);
+  const int64_t ldp = c.n + std::max(c.pre_pad, 0), stride_pre = c.m * ldp;
+  const int64_t np = c.pre_pad >= 0 ? c.offset + c.batch * stride_pre + 1 : 1;
+  const std::vector<float> hp0(np, std::nanf(""));
+  DevBuf da(ha), db(hb), dbias(hbias), dc(nc), dp(np);
   GemmArgs g;
   g.m = c.m;
   g.n = c.n;
@@ -202,6 +206,11 @@ void check_gemm(const GemmCase& c) {
   g.bias_n = c.bias ? dbias.ptr() : nullptr;
   g.activation = c.act;
   g.activation_alpha = c.act_alpha;
+  if (c.pre_pad >= 0) {
+    g.pre_activation = dp.ptr() + c.offset;
+    g.ld_pre = ldp;
+    g.stride_pre = stride_pre;
+  }
 
   for (int mode = 0; mode < 2; ++mode) {
     const bool tf32 = mode == 0;
@@ -211,6 +220,7 @@ void check_gemm(const GemmCase& c) {
       for (int splits : {0, 3}) {
         cuda::testing::force_gemm(v, splits);
         dc.upload(hc0);
+        if (c.pre_pad >= 0) dp.upload(hp0);
         std::string where = c.name;
         try {
           cuda::gemm(g);
@@ -236,6 +246,21 @@ void check_gemm(const GemmCase& c) {
               }
           for (int64_t e = 0; e < nc; ++e)
             if (!inside[e]) cmp.exact(out[e], hc0[e], e);
+          if (c.pre_pad >= 0) {  // the value before the activation, within the same bound
+            const std::vector<float> got_pre = dp.download();
+            std::vector<char> in_pre(np, 0);
+            for (int64_t b = 0; b < c.batch; ++b)
+              for (int64_t i = 0; i < c.m; ++i)
+                for (int64_t j = 0; j < c.n; ++j) {
+                  const int64_t at = c.offset + b * stride_pre + i * ldp + j, o = (b * c.m + i) * c.n + j;
+                  in_pre[at] = 1;
+                  const double bound = 1.2 * (tol * pre_mag[o] + std::ldexp(1.0, -21) * std::fabs(pre[o])) +
+                                       1e-6 * (1.0 + std::fabs(pre[o]));
+                  cmp.add(got_pre[at], pre[o], bound, o);
+                }
+            for (int64_t e = 0; e < np; ++e)
+              if (!in_pre[e]) cmp.exact(got_pre[e], hp0[e], e);
+          }
           cmp.report();
         } catch (const std::exception& e) {
           ++g_checks;
@@ -257,10 +282,11 @@ void gemm_checks() {
   cases.push_back(gc("m=0", 0, 5, 3));
   cases.push_back(gc("n=0", 7, 0, 3));
   {
-    GemmCase c = gc("k=0 beta=0.5 bias relu", 5, 6, 0, 2);
+    GemmCase c = gc("k=0 beta=0.5 bias relu pre", 5, 6, 0, 2);
     c.beta = 0.5f;
     c.bias = true;
     c.act = Activation::kRelu;
+    c.pre_pad = 0;
     cases.push_back(c);
   }
   for (int t = 0; t < 4; ++t) {
@@ -279,11 +305,12 @@ void gemm_checks() {
   cases.push_back(gc("attention PV 197x64x197 x6", 197, 64, 197, 6));
   cases.push_back(gc("weight grad 96x80x3001 TN", 96, 80, 3001, 1, true, false));
   {
-    GemmCase c = gc("64x64x5000 alpha beta bias gelu", 64, 64, 5000);
+    GemmCase c = gc("64x64x5000 alpha beta bias gelu pre ld+1", 64, 64, 5000);
     c.alpha = 0.5f;
     c.beta = 2.f;
     c.bias = true;
     c.act = Activation::kGeluErf;
+    c.pre_pad = 1;
     cases.push_back(c);
   }
   {
@@ -295,6 +322,17 @@ void gemm_checks() {
   {
     GemmCase c = gc("misaligned operands 65x70x33 TT", 65, 70, 33, 3, true, true);
     c.offset = 1;
+    cases.push_back(c);
+    c.name = "LinearBiasGelu-like 197x1536x384 bias gelu pre";
+    c.m = 197;
+    c.n = 1536;
+    c.k = 384;
+    c.batch = 1;
+    c.ta = c.tb = false;
+    c.offset = 0;
+    c.bias = true;
+    c.act = Activation::kGeluErf;
+    c.pre_pad = 0;  // 16-byte pre-activation stores
     cases.push_back(c);
   }
   {

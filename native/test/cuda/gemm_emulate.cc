@@ -161,6 +161,7 @@ struct Case {
   float alpha = 1.f, beta = 0.f;
   bool bias = false;
   Activation act = Activation::kLinear;
+  int pre_pad = -1;  // >= 0: also write the pre-activation matrix, leading dimension n + pre_pad
 };
 
 double act_ref(double v, Activation a) {
@@ -190,6 +191,9 @@ void run(const Variant& v, const Case& c, int want_splits) {
   std::vector<float> hc0 = random_vec(c.offset + c.batch * stride_c + 4);
   if (c.beta == 0.f) std::fill(hc0.begin(), hc0.end(), std::nanf(""));
   std::vector<float> hc = hc0;
+  const int64_t ldp = c.n + std::max(c.pre_pad, 0), stride_pre = c.m * ldp;
+  const std::vector<float> hp0(c.pre_pad >= 0 ? c.offset + c.batch * stride_pre + 4 : 0, std::nanf(""));
+  std::vector<float> hp = hp0;
   // 16-byte alignment as the device would see it: vectors' data are 16-byte aligned in practice, checked below.
   auto aligned16 = [](const void* p) { return (reinterpret_cast<uintptr_t>(p) & 15) == 0; };
 
@@ -211,6 +215,9 @@ void run(const Variant& v, const Case& c, int want_splits) {
   p.bias = c.bias ? hbias.data() : nullptr;
   p.act = static_cast<int>(c.act);
   p.act_alpha = 0.2f;
+  p.pre = c.pre_pad >= 0 ? hp.data() + c.offset : nullptr;
+  p.ldp = ldp;
+  p.stride_pre = stride_pre;
   p.splits = 1;
   p.k_chunk = c.k;
   p.tiles_m = (c.m + v.bm - 1) / v.bm;
@@ -219,6 +226,7 @@ void run(const Variant& v, const Case& c, int want_splits) {
   p.a_vec = aligned16(p.a) && lda % 4 == 0 && (!batched || stride_a % 4 == 0);
   p.b_vec = aligned16(p.b) && ldb % 4 == 0 && (!batched || stride_b % 4 == 0);
   p.c_vec4 = aligned16(p.c) && ldc % 4 == 0 && (!batched || stride_c % 4 == 0);
+  p.pre_vec4 = p.pre && aligned16(p.pre) && ldp % 4 == 0 && (!batched || stride_pre % 4 == 0);
   int splits = 1;
   if (want_splits > 1 && c.k > 0) splits = static_cast<int>(split_k_ranges(p, want_splits));
   const auto& kernel = v.kernel[(c.ta ? 1 : 0) + (c.tb ? 2 : 0)];
@@ -235,7 +243,8 @@ void run(const Variant& v, const Case& c, int want_splits) {
       for (int64_t r = 0; r < mn; ++r) {
         float s = 0.f;
         for (int sp = 0; sp < splits; ++sp) s += ws[b * splits * mn + sp * mn + r];
-        store_one(p, p.c + b * p.stride_c, static_cast<int>(r / c.n), static_cast<int>(r % c.n), s);
+        store_one(p, p.c + b * p.stride_c, p.pre ? p.pre + b * p.stride_pre : nullptr, static_cast<int>(r / c.n),
+                  static_cast<int>(r % c.n), s);
       }
   }
 
@@ -243,7 +252,7 @@ void run(const Variant& v, const Case& c, int want_splits) {
   double worst = 0;
   std::string first;
   const double tol = (v.tf32 ? std::ldexp(1.0, -10) : 0.0) + (c.k + 8) * std::ldexp(1.0, -23);
-  std::vector<char> inside(hc.size(), 0);
+  std::vector<char> inside(hc.size(), 0), inside_pre(hp.size(), 0);
   for (int64_t b = 0; b < c.batch; ++b)
     for (int64_t i = 0; i < c.m; ++i)
       for (int64_t j = 0; j < c.n; ++j) {
@@ -260,7 +269,13 @@ void run(const Variant& v, const Case& c, int want_splits) {
         const double ref = act_ref(pre, c.act);
         const double bound = 1.2 * (tol * std::fabs(c.alpha) * mag + std::ldexp(1.0, -21) * std::fabs(pre)) +
                              1e-6 * (1 + std::fabs(pre));
-        const double e = std::fabs(hc[at] - ref);
+        double e = std::fabs(hc[at] - ref);
+        if (p.pre) {  // the value before the activation, within the same bound
+          const int64_t pat = c.offset + b * stride_pre + i * ldp + j;
+          inside_pre[pat] = 1;
+          e = std::max(e, std::fabs(hp[pat] - pre));
+          if (hp[pat] != hp[pat]) e = NAN;
+        }
         ++count;
         if (!(e <= bound)) {
           if (bad++ == 0) {
@@ -275,10 +290,13 @@ void run(const Variant& v, const Case& c, int want_splits) {
       }
   for (size_t e = 0; e < hc.size(); ++e)
     if (!inside[e] && std::memcmp(&hc[e], &hc0[e], 4) != 0 && bad++ == 0) first = "wrote outside the output";
+  for (size_t e = 0; e < hp.size(); ++e)
+    if (!inside_pre[e] && std::memcmp(&hp[e], &hp0[e], 4) != 0 && bad++ == 0) first = "wrote outside pre";
   ++g_checks;
   if (bad) ++g_failures;
-  std::printf("  %-4s %-10s %-44s split=%d a_vec=%d b_vec=%d c_vec4=%d worst/bound=%.2f %s\n", bad ? "FAIL" : "ok",
-              v.name, c.name.c_str(), splits, p.a_vec, p.b_vec, p.c_vec4, worst, first.c_str());
+  std::printf("  %-4s %-10s %-48s split=%d a_vec=%d b_vec=%d c_vec4=%d pre_vec4=%d worst/bound=%.2f %s\n",
+              bad ? "FAIL" : "ok", v.name, c.name.c_str(), splits, p.a_vec, p.b_vec, p.c_vec4, p.pre_vec4, worst,
+              first.c_str());
 }
 
 }  // namespace
@@ -300,18 +318,20 @@ int main(int argc, char** argv) {
     c.ta = ta;
     c.tb = tb;
     cases.push_back(c);
-    Case d{"130x70x100 pad 4 bias gelu " + tr, 130, 70, 100};
+    Case d{"130x70x100 pad 4 bias gelu pre ld+1 " + tr, 130, 70, 100};
     d.ta = ta;
     d.tb = tb;
     d.pad = 4;
     d.bias = true;
     d.act = Activation::kGeluErf;
+    d.pre_pad = 1;  // scalar pre-activation stores
     cases.push_back(d);
-    Case f{"132x72x100 16-byte paths bias sigmoid " + tr, 132, 72, 100};  // every ld % 4 == 0
+    Case f{"132x72x100 16-byte paths bias sigmoid pre " + tr, 132, 72, 100};  // every ld % 4 == 0
     f.ta = ta;
     f.tb = tb;
     f.bias = true;
     f.act = Activation::kSigmoid;
+    f.pre_pad = 0;  // 16-byte pre-activation stores
     cases.push_back(f);
     Case e{"67x131x45 misaligned beta " + tr, 67, 131, 45};
     e.ta = ta;
@@ -323,16 +343,18 @@ int main(int argc, char** argv) {
     cases.push_back(e);
   }
   {
-    Case c{"k=0 beta bias relu batch 2", 9, 10, 0, 2};
+    Case c{"k=0 beta bias relu pre batch 2", 9, 10, 0, 2};
     c.beta = 2.f;
     c.bias = true;
     c.act = Activation::kRelu;
+    c.pre_pad = 2;
     cases.push_back(c);
   }
   {
-    Case c{"k=30 ld=32 broadcast A batch 3", 40, 36, 30, 3};
+    Case c{"k=30 ld=32 broadcast A pre batch 3", 40, 36, 30, 3};
     c.pad = 2;
     c.bcast_a = true;
+    c.pre_pad = 0;  // pre's batch stride (m * n) differs from C's (m * (n + 2))
     cases.push_back(c);
   }
   for (const Variant& v : variants)

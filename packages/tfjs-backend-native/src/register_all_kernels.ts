@@ -108,6 +108,14 @@ import {conv2DBackpropFilterConfig} from './kernels/Conv2DBackpropFilter.js';
 import {conv2DBackpropInputConfig} from './kernels/Conv2DBackpropInput.js';
 // ---- attention ----
 // ---- norm ----
+import {geluGradConfig} from './kernels/GeluGrad.js';
+import {l2NormalizeConfig} from './kernels/L2Normalize.js';
+import {l2NormalizeGradConfig} from './kernels/L2NormalizeGrad.js';
+import {layerNormFusedConfig} from './kernels/LayerNormFused.js';
+import {layerNormFusedGradConfig} from './kernels/LayerNormFusedGrad.js';
+import {linearBiasGeluConfig} from './kernels/LinearBiasGelu.js';
+import {weightNormConfig} from './kernels/WeightNorm.js';
+import {weightNormGradConfig} from './kernels/WeightNormGrad.js';
 // ---- distill ----
 import {ibotDistillConfig} from './kernels/IbotDistill.js';
 import {ibotDistillGradConfig} from './kernels/IbotDistillGrad.js';
@@ -223,6 +231,14 @@ export const nativeKernels: readonly KernelSpec[] = [
   conv2DBackpropFilterConfig,
   // ---- attention ----
   // ---- norm ----
+  layerNormFusedConfig,
+  layerNormFusedGradConfig,
+  linearBiasGeluConfig,
+  geluGradConfig,
+  l2NormalizeConfig,
+  l2NormalizeGradConfig,
+  weightNormConfig,
+  weightNormGradConfig,
   // ---- distill ----
   ibotDistillConfig,
   ibotDistillGradConfig,
