@@ -107,6 +107,8 @@ import {conv2DConfig} from './kernels/Conv2D.js';
 import {conv2DBackpropFilterConfig} from './kernels/Conv2DBackpropFilter.js';
 import {conv2DBackpropInputConfig} from './kernels/Conv2DBackpropInput.js';
 // ---- attention ----
+import {fusedAttentionConfig} from './kernels/FusedAttention.js';
+import {fusedAttentionGradConfig} from './kernels/FusedAttentionGrad.js';
 // ---- norm ----
 // ---- distill ----
 // ---- mask ----
@@ -214,6 +216,8 @@ export const nativeKernels: readonly KernelSpec[] = [
   conv2DBackpropInputConfig,
   conv2DBackpropFilterConfig,
   // ---- attention ----
+  fusedAttentionConfig,
+  fusedAttentionGradConfig,
   // ---- norm ----
   // ---- distill ----
   // ---- mask ----
