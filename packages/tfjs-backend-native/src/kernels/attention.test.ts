@@ -5,7 +5,7 @@
 // attentionTolerance (float32 accumulation over d in the scores and over N in the products).
 import '../testing/setup.js';
 
-import test from 'ava';
+import test, {type ExecutionContext} from 'ava';
 
 import {backendUnderTest} from '../testing/parity.js';
 import {seededRng} from '../testing/random.js';
@@ -21,6 +21,7 @@ import {
   runBackward,
   runForward,
   type Shape4,
+  withStrictFp32,
 } from './attention_test_helpers.js';
 
 // [B, H, N, d]: each N with a couple of head dims and B·H in {1, 3, 12}; odd d (33, 17, 5) take the padded path.
@@ -33,11 +34,16 @@ const CASES: Shape4[] = [
   [1, 1, 1024, 64], [1, 1, 1024, 32],
 ];
 
+/** A test run in strict FP32 on every backend (cuda's TF32 path has its own test in attention_paths.test.ts). */
+function fp32Test(title: string, impl: (t: ExecutionContext) => void): void {
+  test(title, (t) => withStrictFp32(() => impl(t)));
+}
+
 function caseLabel(shape: Shape4, scale: number, returnProbs: boolean): string {
   return `[${shape}] scale ${scale.toPrecision(3)} probs ${returnProbs}`;
 }
 
-test('FusedAttention matches the float64 reference (out, lse and probabilities)', (t) => {
+fp32Test('FusedAttention matches the float64 reference (out, lse and probabilities)', (t) => {
   const rng = seededRng(t);
   CASES.forEach((shape, c) => {
     const [B, H, N, d] = shape;
@@ -68,7 +74,7 @@ test('FusedAttention matches the float64 reference (out, lse and probabilities)'
   });
 });
 
-test('FusedAttentionGrad matches the float64 reference (dq, dk, dv)', (t) => {
+fp32Test('FusedAttentionGrad matches the float64 reference (dq, dk, dv)', (t) => {
   const rng = seededRng(t);
   CASES.forEach((shape, c) => {
     const [, , N, d] = shape;
@@ -89,7 +95,7 @@ test('FusedAttentionGrad matches the float64 reference (dq, dk, dv)', (t) => {
   });
 });
 
-test('FusedAttention then FusedAttentionGrad on its own outputs (the training path) match the reference', (t) => {
+fp32Test('FusedAttention then FusedAttentionGrad on its own outputs (the training path) match the reference', (t) => {
   const rng = seededRng(t);
   for (const shape of [[8, 6, 37, 64], [2, 3, 197, 64], [1, 2, 100, 48]] as Shape4[]) {
     const [, , N, d] = shape;
@@ -107,7 +113,7 @@ test('FusedAttention then FusedAttentionGrad on its own outputs (the training pa
   }
 });
 
-test('large-magnitude logits: no overflow, exact-score cases stay accurate', (t) => {
+fp32Test('large-magnitude logits: no overflow, exact-score cases stay accurate', (t) => {
   const rng = seededRng(t);
   // Small integers times a power-of-two scale make every score exact in float32 (|s| up to 2 · 8 · 8 · 64 = 8192),
   // so the only error left is the softmax's own: exp of scores near 8192 overflows unless the max is subtracted.
@@ -142,7 +148,7 @@ test('large-magnitude logits: no overflow, exact-score cases stay accurate', (t)
   assertNear(t, out!, shape, ref.out, attentionTolerance(50, 16, ref, 1, true), 'equal scores out');
 });
 
-test('NaN in a query row makes that row NaN; NaN in a key makes the head NaN (as the composite softmax does)', (t) => {
+fp32Test('NaN in a query row makes that row NaN; NaN in a key makes the head NaN (as the composite softmax does)', (t) => {
   const rng = seededRng(t);
   const shape: Shape4 = [1, 2, 20, 32];
   const q = randomInputs(rng, shape), k = randomInputs(rng, shape), v = randomInputs(rng, shape);
@@ -158,7 +164,7 @@ test('NaN in a query row makes that row NaN; NaN in a key makes the head NaN (as
   }
 });
 
-test('empty inputs: N = 0 gives empty outputs; d = 0 gives uniform probabilities and lse = log N', (t) => {
+fp32Test('empty inputs: N = 0 gives empty outputs; d = 0 gives uniform probabilities and lse = log N', (t) => {
   const empty = {shape: [2, 3, 0, 8], dtype: 'float32' as const, values: new Float32Array(0)};
   const f = runForward(backendUnderTest, empty, empty, empty, 1, true);
   t.deepEqual(f.map((x) => x.shape), [[2, 3, 0, 8], [2, 3, 0], [2, 3, 0, 0]]);

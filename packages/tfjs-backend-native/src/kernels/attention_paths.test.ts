@@ -1,6 +1,7 @@
-// The CPU paths of FusedAttention(+Grad): every ISA (generic x86-64, AVX2, AVX-512: different register tiles and key
-// panel widths) against the float64 reference, and 1 vs 2 threads, which must give identical bits (threads split
-// heads and query tiles, never the sums inside one row).
+// The hardware paths of FusedAttention(+Grad): on the CPU every ISA (generic x86-64, AVX2, AVX-512: different register
+// tiles and key panel widths) against the float64 reference, and 1 vs 2 threads, which must give identical bits
+// (threads split heads and query tiles, never the sums inside one row); on CUDA the TF32 tensor-core path (the
+// default there) within TF32's error, next to the strict FP32 path the other attention tests use.
 import '../testing/setup.js';
 
 import test from 'ava';
@@ -98,5 +99,38 @@ test('1 and 2 threads give the same bits (and few heads are split into query til
     }
   } finally {
     addon.setNumThreads(threads);
+  }
+});
+
+test('the TF32 tensor-core path (cuda default) matches the float64 reference within TF32 error', (t) => {
+  if (backendUnderTest !== 'cuda') {
+    t.pass('TF32 is a CUDA path; the CPU computes in FP32 (the strict tolerances of attention.test.ts)');
+    return;
+  }
+  const addon = nativeAddon();
+  const before = addon.info().cuda.tf32;
+  addon.setAllowTf32(true);
+  try {
+    const rng = new Rng(testSeed());
+    for (const shape of [[2, 6, 197, 64], [1, 3, 37, 32], [1, 2, 130, 128], [2, 1, 50, 40]] as Shape4[]) {
+      const [B, H, N, d] = shape;
+      const scale = 1 / Math.sqrt(d);
+      const q = randomInputs(rng, shape), k = randomInputs(rng, shape), v = randomInputs(rng, shape);
+      const dy = randomInputs(rng, shape);
+      const ref = referenceForward(q.values, k.values, v.values, shape, scale);
+      const want = referenceBackward(q.values, k.values, v.values, dy.values, shape, scale, ref);
+      const [out, lse, probs] = runForward('cuda', q, k, v, scale, true);
+      const label = `tf32 [${shape}]`;
+      const tol = (mag: number) => attentionTolerance(N, d, ref, mag, false, true);
+      assertNear(t, out!, shape, ref.out, tol(Math.max(maxAbs(ref.out), 1)), `${label} out`);
+      assertNear(t, lse!, [B, H, N], ref.lse, tol(Math.max(ref.lseMagnitude, 1)), `${label} lse`);
+      assertNear(t, probs!, [B, H, N, N], ref.probs, tol(1), `${label} probs`);
+      const grads = runBackward('cuda', q, k, v, out!, lse!, dy, scale);
+      (['dq', 'dk', 'dv'] as const).forEach((name, i) => {
+        assertNear(t, grads[i]!, shape, want[name], tol(want.magnitude[name]), `${label} ${name}`);
+      });
+    }
+  } finally {
+    addon.setAllowTf32(before);
   }
 });

@@ -3,7 +3,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type {ExecutionContext} from 'ava';
 
-import {runOn, worstMismatch} from '../testing/parity.js';
+import {nativeAddon} from '../index.js';
+import {backendUnderTest, runOn, worstMismatch} from '../testing/parity.js';
 import type {HostTensor, Rng} from '../testing/random.js';
 
 export type Shape4 = [number, number, number, number];
@@ -124,10 +125,32 @@ export function referenceBackward(q: ArrayLike<number>, k: ArrayLike<number>, v:
  * order 1/N or more, far above it.
  */
 export function attentionTolerance(n: number, d: number, ref: ForwardReference, maxAbs: number,
-                                   exactLogits = false): {atol: number; rtol: number} {
+                                   exactLogits = false, tf32 = false): {atol: number; rtol: number} {
   const logits = exactLogits ? 0 : 8 * Math.sqrt(d) * ref.logitMagnitude;
-  const atol = maxAbs * EPS * (16 * (Math.sqrt(n) + Math.sqrt(d)) + logits + 4 * ref.lseMagnitude + 16) + 1e-30;
-  return {atol, rtol: 16 * EPS};
+  let atol = maxAbs * EPS * (16 * (Math.sqrt(n) + Math.sqrt(d)) + logits + 4 * ref.lseMagnitude + 16) + 1e-30;
+  // TF32 tensor cores (cuda): every operand of a product is rounded to 2^-11 relative; in the scores that error is
+  // relative to their terms' magnitude and reaches the probabilities through exp.
+  if (tf32) atol += maxAbs * 2 ** -11 * (8 + 4 * ref.logitMagnitude);
+  return {atol, rtol: tf32 ? 2 ** -10 : 16 * EPS};
+}
+
+/**
+ * Runs fn with the cuda backend in strict FP32 (no TF32 tensor cores), the precision these tolerances are for; a
+ * no-op on the CPU backend, which is always FP32.
+ */
+export function withStrictFp32(fn: () => void): void {
+  if (backendUnderTest !== 'cuda') {
+    fn();
+    return;
+  }
+  const addon = nativeAddon();
+  const before = addon.info().cuda.tf32;
+  addon.setAllowTf32(false);
+  try {
+    fn();
+  } finally {
+    addon.setAllowTf32(before);
+  }
 }
 
 export function maxAbs(x: ArrayLike<number>): number {
