@@ -31,7 +31,7 @@ const CASES: Shape4[] = [
   [1, 3, 64, 128], [4, 3, 64, 64], [1, 1, 64, 5],
   [2, 6, 197, 64], [1, 1, 197, 32], [1, 3, 197, 33],
   [1, 3, 257, 64], [1, 1, 257, 128],
-  [1, 1, 1024, 64], [1, 1, 1024, 32],
+  [1, 1, 1024, 64], [1, 2, 1000, 32], [1, 1, 1000, 128],
 ];
 
 /** A test run in strict FP32 on every backend (cuda's TF32 path has its own test in attention_paths.test.ts). */

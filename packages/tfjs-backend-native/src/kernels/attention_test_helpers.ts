@@ -80,23 +80,30 @@ export function referenceBackward(q: ArrayLike<number>, k: ArrayLike<number>, v:
                                   fwd: ForwardReference): BackwardReference {
   const [B, H, N, d] = shape;
   const dq = new Float64Array(B * H * N * d), dk = new Float64Array(B * H * N * d), dv = new Float64Array(B * H * N * d);
-  const dp = new Float64Array(N);
+  // dpAbs[j] = Σ_c |dy_c · v_c|: dP's float32 rounding error scales with it, not with |dP| (which may cancel to ~0).
+  const dp = new Float64Array(N), dpAbs = new Float64Array(N);
   const aq = new Float64Array(B * H * N * d), ak = new Float64Array(B * H * N * d), av = new Float64Array(B * H * N * d);
   for (let h = 0; h < B * H; h++) {
     const base = h * N * d;
     for (let i = 0; i < N; i++) {
       const prow = (h * N + i) * N;
-      let D = 0;
+      let D = 0, dAbs = 0;
       for (let j = 0; j < N; j++) {
-        let dot = 0;
-        for (let c = 0; c < d; c++) dot += dy[base + i * d + c]! * v[base + j * d + c]!;
+        let dot = 0, abs = 0;
+        for (let c = 0; c < d; c++) {
+          const t = dy[base + i * d + c]! * v[base + j * d + c]!;
+          dot += t;
+          abs += Math.abs(t);
+        }
         dp[j] = dot;
+        dpAbs[j] = abs;
         D += fwd.probs[prow + j]! * dot;
+        dAbs += fwd.probs[prow + j]! * abs;
       }
       for (let j = 0; j < N; j++) {
         const pj = fwd.probs[prow + j]!;
         const ds = pj * (dp[j]! - D) * scale;
-        const dsMag = pj * (Math.abs(dp[j]!) + Math.abs(D)) * Math.abs(scale);
+        const dsMag = pj * (dpAbs[j]! + dAbs) * Math.abs(scale);
         for (let c = 0; c < d; c++) {
           const y = dy[base + i * d + c]!, kk = k[base + j * d + c]!, qq = q[base + i * d + c]!;
           dv[base + j * d + c] += pj * y;
