@@ -193,7 +193,7 @@ Reference reference(const std::vector<float>& q, const std::vector<float>& k, co
   r.dv.assign(heads * hd, 0);
   r.lse.assign(static_cast<size_t>(heads) * n, 0);
   r.probs.assign(static_cast<size_t>(heads) * n * n, 0);
-  std::vector<double> aq(heads * hd, 0), ak(heads * hd, 0), av(heads * hd, 0), s(n), dp(n);
+  std::vector<double> aq(heads * hd, 0), ak(heads * hd, 0), av(heads * hd, 0), s(n), dp(n), dpa(n);
   for (int h = 0; h < heads; ++h) {
     const size_t b = h * hd;
     for (int i = 0; i < n; ++i) {
@@ -215,18 +215,22 @@ Reference reference(const std::vector<float>& q, const std::vector<float>& k, co
       r.lse_mag = std::max(r.lse_mag, std::fabs(l));
       double* P = &r.probs[(size_t(h) * n + i) * n];
       for (int j = 0; j < n; ++j) P[j] = std::exp(s[j] - l);
-      double D = 0;
+      // dpa[j] = Σ_c |dy_c · v_c|: dP's float32 rounding error scales with it, not with |dP| (which may cancel).
+      double D = 0, Da = 0;
       for (int j = 0; j < n; ++j) {
-        double dot = 0;
+        double dot = 0, abs = 0;
         for (int c = 0; c < d; ++c) {
           r.out[b + i * d + c] += P[j] * v[b + j * d + c];
           dot += double(dy[b + i * d + c]) * v[b + j * d + c];
+          abs += std::fabs(double(dy[b + i * d + c]) * v[b + j * d + c]);
         }
         dp[j] = dot;
+        dpa[j] = abs;
         D += P[j] * dot;
+        Da += P[j] * abs;
       }
       for (int j = 0; j < n; ++j) {
-        const double ds = P[j] * (dp[j] - D) * scale, dsm = P[j] * (std::fabs(dp[j]) + std::fabs(D)) * std::fabs(scale);
+        const double ds = P[j] * (dp[j] - D) * scale, dsm = P[j] * (dpa[j] + Da) * std::fabs(scale);
         for (int c = 0; c < d; ++c) {
           r.dv[b + j * d + c] += P[j] * dy[b + i * d + c];
           r.dq[b + i * d + c] += ds * k[b + j * d + c];
