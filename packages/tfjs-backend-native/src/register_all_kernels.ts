@@ -107,6 +107,8 @@ import {conv2DConfig} from './kernels/Conv2D.js';
 import {conv2DBackpropFilterConfig} from './kernels/Conv2DBackpropFilter.js';
 import {conv2DBackpropInputConfig} from './kernels/Conv2DBackpropInput.js';
 // ---- attention ----
+import {fusedAttentionConfig} from './kernels/FusedAttention.js';
+import {fusedAttentionGradConfig} from './kernels/FusedAttentionGrad.js';
 // ---- norm ----
 import {geluGradConfig} from './kernels/GeluGrad.js';
 import {l2NormalizeConfig} from './kernels/L2Normalize.js';
@@ -230,6 +232,8 @@ export const nativeKernels: readonly KernelSpec[] = [
   conv2DBackpropInputConfig,
   conv2DBackpropFilterConfig,
   // ---- attention ----
+  fusedAttentionConfig,
+  fusedAttentionGradConfig,
   // ---- norm ----
   layerNormFusedConfig,
   layerNormFusedGradConfig,
