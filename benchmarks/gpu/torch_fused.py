@@ -5,6 +5,7 @@ forward+backward. Row names match fused_gpu.ts's so that it can put the two side
 each sample runs a case back to back for ~20 ms; the median sample gives the per-run time. Writes JSON."""
 import argparse
 import json
+import warnings
 
 import torch
 import torch.nn.functional as F
@@ -18,6 +19,7 @@ args = parser.parse_args()
 
 torch.backends.cuda.matmul.allow_tf32 = True
 torch.backends.cudnn.allow_tf32 = True
+torch.set_float32_matmul_precision("high")  # the same switch in newer PyTorch's terms
 dev = torch.device("cuda")
 
 
@@ -66,7 +68,8 @@ def sdpa_backend(q, k, v):
         if b is None:
             continue
         try:
-            with sdpa_kernel(b):
+            with sdpa_kernel(b), warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # each refusing backend warns why
                 F.scaled_dot_product_attention(q, k, v)
             return name.lower()
         except RuntimeError:
