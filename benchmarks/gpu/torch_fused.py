@@ -58,11 +58,19 @@ def record(name, fn):
 
 
 def sdpa_backend(q, k, v):
-    """Which SDPA implementation PyTorch picks for these inputs (the first that accepts them, in its own order)."""
+    """Which SDPA implementation PyTorch picks for these inputs: its own choice, else the first of the usual order
+    that accepts them."""
     try:
         from torch.nn.attention import SDPBackend, sdpa_kernel
     except ImportError:
         return "default"
+    try:  # PyTorch's own choice, where this private helper exists
+        choice = int(torch._fused_sdp_choice(q, k, v))
+        for name, b in SDPBackend.__members__.items():
+            if int(b.value) == choice:
+                return name.lower()
+    except Exception:  # noqa: BLE001 - fall back to probing
+        pass
     for name in ("FLASH_ATTENTION", "EFFICIENT_ATTENTION", "CUDNN_ATTENTION", "MATH"):
         b = getattr(SDPBackend, name, None)
         if b is None:
