@@ -180,7 +180,11 @@ function bench(name: string, impl: 'fused' | 'composite', kernels: string[], run
   // The backward kernel alone, on the forward's saved out and lse.
   let saved: tf.Tensor[] = [];
   if (missingKernels(attn, backendName).length === 0) {
-    saved = tf.engine().runKernel(FusedAttention, {q, k, v}, {scale, returnProbs: false}) as tf.Tensor[];
+    try {
+      saved = tf.engine().runKernel(FusedAttention, {q, k, v}, {scale, returnProbs: false}) as tf.Tensor[];
+    } catch {
+      // The forward row above already recorded the error; the backward row records its own (no saved tensors).
+    }
   }
   bench(`${tag} bwd (grad kernel)`, 'fused', attn,
         () => tf.engine().runKernel(FusedAttentionGrad, {q, k, v, out: saved[0]!, lse: saved[1]!, dy}, {scale}) as
