@@ -208,6 +208,25 @@ const tableRows = cases.map((c) => {
 const table = [header, header.map(() => '---'), ...tableRows].map((row) => `| ${row.join(' | ')} |`).join('\n');
 console.log(`\n${table}`);
 
+// Issue 3's targets for this machine: the speed-up of the fused kernel over a composite, by row and column.
+const targets: Array<{row: string; column: string; min: number}> = [
+  {row: 'fusedAttention', column: 'composite native', min: 3},
+  {row: 'fusedAttention', column: 'composite wasm', min: 10},
+  {row: 'ibotDistill patches', column: 'composite native', min: 3},
+];
+const targetLines = targets.flatMap(({row, column, min}) => {
+  const c = cases.find((x) => x.name.startsWith(row));
+  if (!c || !backends.includes(column.split(' ')[1]!)) return [];
+  const r = results.get(c.name)!;
+  const fused = ms(r.get('fused native')), other = ms(r.get(column));
+  const verdict = fused && other ? `${(other / fused).toFixed(1)}× (${other / fused >= min ? 'met' : 'NOT met'})` :
+                                   'not measured';
+  return [`- ${c.name}: fused native vs ${column} ≥ ${min}×: ${verdict}`];
+});
+if (targetLines.length) {
+  console.log(`\nTargets (issue 3)${args.quick ? ', from --quick timings' : ''}:\n${targetLines.join('\n')}`);
+}
+
 const missingAll = [...new Set(cases.flatMap((c) => {
   const cell = results.get(c.name)!.get('fused native');
   return cell && 'missing' in cell ? cell.missing : [];
@@ -234,7 +253,8 @@ ${describeMachine()}
 \`\`\`
 
 ${table}
-${missingAll.length ? `\nKernels not registered on 'native' when this ran (the fused rows stay empty until the kernel branches are ` +
+${targetLines.length ? `\nTargets (issue 3)${args.quick ? ', from the --quick timings above (not a measurement)' : ''}:\n${
+    targetLines.join('\n')}\n` : ''}${missingAll.length ? `\nKernels not registered on 'native' when this ran (the fused rows stay empty until the kernel branches are ` +
     `merged; rerun \`pnpm bench:fused\` then): ${missingAll.join(', ')}.\n` : ''}${errors.length ? `\nErrors:\n${errors.join('\n')}\n` : ''}${
     fellBack.length ? `\nStock kernels that fell back to tfjs cpu on 'native' (counts over the whole cell):\n${fellBack.join('\n')}\n` :
     '\nNo cpu fallbacks on \'native\'.\n'}`;

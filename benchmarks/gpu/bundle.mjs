@@ -1,6 +1,7 @@
 // Bundles the GPU-session programs into .gpu/ so they run with a bare Node binary (no node_modules on the GPU machine):
 //   parity.mjs      every kernel parity test file, run on 'cuda' through ava_shim.ts (same files as `pnpm test`)
 //   kernels_gpu.mjs the stock-kernel benchmark on 'cuda'
+//   fused_gpu.mjs   the fused-kernel benchmark on 'cuda' (fused_gpu.ts; run by extra.sh)
 import {build} from 'esbuild';
 import {readdirSync} from 'node:fs';
 import {dirname, join, relative} from 'node:path';
@@ -41,5 +42,6 @@ const entry = [
 await build({...common, stdin: {contents: entry, resolveDir: top, sourcefile: 'parity_entry.ts', loader: 'ts'},
              outfile: join(outDir, 'parity.mjs')});
 await build({...common, entryPoints: [join(here, 'kernels_gpu.ts')], outfile: join(outDir, 'kernels_gpu.mjs')});
+await build({...common, entryPoints: [join(here, 'fused_gpu.ts')], outfile: join(outDir, 'fused_gpu.mjs')});
 console.log(`bundled ${testFiles.length} test files into ${relative(top, join(outDir, 'parity.mjs'))}; ` +
-            `kernels_gpu.mjs`);
+            `kernels_gpu.mjs, fused_gpu.mjs`);
