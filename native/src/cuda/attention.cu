@@ -142,6 +142,10 @@ void fused_attention(const AttentionForward& a) {
     const size_t bytes = sizeof(float) * 2 * 32 * (dims.d + 1);
     attention_probs_kernel<<<grid_for("FusedAttention", dims.heads, tiles * tiles), 256, bytes, stream()>>>(pp);
     IBOT_CUDA_CHECK_LAUNCH("attention_probs_kernel");
+    const int64_t rows = dims.heads * dims.n;
+    attention_probs_normalise_kernel<<<blocks_for(rows * 32, 256), 256, 0, stream()>>>(a.probs.data<float>(), rows,
+                                                                                       p.n);
+    IBOT_CUDA_CHECK_LAUNCH("attention_probs_normalise_kernel");
   }
 }
 

@@ -372,8 +372,26 @@ __global__ void __launch_bounds__(256) attention_probs_kernel(const ProbsArgs p)
     const int i = i0 + qi, j = j0 + tx;
     if (i < p.n && j < p.n) {
       const int64_t row = static_cast<int64_t>(head) * p.n + i;
-      p.probs[row * p.n + j] = expf(p.scale * dot - p.lse[row]);
+      p.probs[row * p.n + j] = p.scale * dot;  // the score; attention_probs_normalise_kernel turns rows into P
     }
+  }
+}
+
+// Each row of scores becomes softmax(row) in place, one warp per row: exp(s - max) / Σ, as the composite softmax
+// computes it. exp(s - lse) would be cheaper but carries lse's rounding (|lse| · 2^-24 absolute) into every
+// probability: a row of equal scores 16000 would not give exactly 1/N.
+__global__ void __launch_bounds__(256) attention_probs_normalise_kernel(float* probs, int64_t rows, int n) {
+  const int lane = threadIdx.x & 31;
+  const int64_t warps = static_cast<int64_t>(gridDim.x) * (blockDim.x >> 5);
+  for (int64_t row = (static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x) >> 5; row < rows; row += warps) {
+    float* s = probs + row * n;  // whole warps share a row, so the shuffles below see all 32 lanes
+    float m = -INFINITY;
+    for (int j = lane; j < n; j += 32) m = fmaxf(m, s[j]);
+    for (int o = 16; o > 0; o >>= 1) m = fmaxf(m, __shfl_xor_sync(0xffffffffu, m, o));
+    float l = 0.f;
+    for (int j = lane; j < n; j += 32) l += expf(s[j] - m);
+    for (int o = 16; o > 0; o >>= 1) l += __shfl_xor_sync(0xffffffffu, l, o);
+    for (int j = lane; j < n; j += 32) s[j] = expf(s[j] - m) / l;
   }
 }
 

@@ -3,6 +3,7 @@
 // (same Philox stream and draw order), so a seed gives the same masks on every backend.
 import {engine, type NamedAttrMap, type Tensor3D, tensor3d} from '@tensorflow/tfjs-core';
 
+import {blockMaskReference} from './block_mask/reference.js';
 import {useFusedKernels} from './dispatch.js';
 import {BlockMask, type BlockMaskAttrs} from './kernel_names.js';
 import {checkNumber} from './util.js';
@@ -24,16 +25,6 @@ export interface BlockMaskOptions {
 }
 
 const OP = 'blockMask';
-
-type Reference = (attrs: BlockMaskAttrs) => Uint8Array;
-
-// TODO(after merging the mask branch): replace this with a static
-//   import {blockMaskReference} from './block_mask/reference.js';
-// block_mask/reference.ts is written in another branch; the dynamic import with a computed specifier keeps this
-// package type-checking and loading before it is merged (the composite then throws a clear error).
-const REFERENCE_MODULE: string = './block_mask/reference.js';
-const blockMaskReference: Reference | null =
-    await import(REFERENCE_MODULE).then((m: {blockMaskReference: Reference}) => m.blockMaskReference, () => null);
 
 /** The kernel's attributes from the op's options: ratio lists normalised, a scalar variation broadcast. */
 export function blockMaskAttrs(options: BlockMaskOptions): BlockMaskAttrs {
@@ -68,10 +59,6 @@ export function blockMask(options: BlockMaskOptions): Tensor3D {
   const attrs = blockMaskAttrs(options);
   if (useFusedKernels(OP, [BlockMask])) {
     return engine().runKernel(BlockMask, {}, attrs as unknown as NamedAttrMap) as Tensor3D;
-  }
-  if (blockMaskReference == null) {
-    throw new Error(`${OP}: the composite path needs the JS generator block_mask/reference.ts, which is not part of ` +
-                    'this build');
   }
   return tensor3d(blockMaskReference(attrs), [attrs.batch, attrs.gridH, attrs.gridW], 'bool');
 }
