@@ -1,2 +1,2 @@
 // @ibotjs/ibot: iBOT pre-training on TensorFlow.js (IBOT_SPEC §2, §4, §5): head, loss, parameter groups, checkpoints.
-export {};
+export * from './checkpoint/index.js';
