@@ -16,7 +16,8 @@ fi
 
 # sm_90a only: it is what an H100/H200 runs, and every extra architecture adds ~16 MB to what must travel (64 MiB cap).
 (cd native && IBOT_REQUIRE_CUDA=1 IBOT_CUDA_ARCHITECTURES="90a-real" npx cmake-js compile -O build-gpu >/dev/null)
-cp native/build-gpu/Release/ibotjs_native.node .gpu/
+strip --strip-unneeded -o .gpu/ibotjs_native.node native/build-gpu/Release/ibotjs_native.node
+xz -T2 -6 -f .gpu/ibotjs_native.node  # -> .gpu/ibotjs_native.node.xz (33 MB of SASS becomes ~2 MB)
 
 node packages/tfjs-backend-native/scripts/bundle-tfjs-gradients.mjs
 node benchmarks/gpu/bundle.mjs
@@ -28,6 +29,6 @@ cp -rL node_modules/jasmine-core .gpu/node_modules/
 
 # The standalone GEMM/conv check (native/test/cuda/README.md), for sm_90a.
 IBOT_TEST_ARCHS="-gencode=arch=compute_90a,code=sm_90a" bash native/test/cuda/build.sh
-cp native/test/cuda/build/gemm_check .gpu/
+xz -T2 -6 -c native/test/cuda/build/gemm_check > .gpu/gemm_check.xz
 du -sh .gpu/* | sed 's/^/  /'
 echo "ready: carry .gpu and test/conformance/.bundle, and run 'bash benchmarks/gpu/run.sh' on the GPU machine"

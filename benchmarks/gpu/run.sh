@@ -8,8 +8,14 @@ out=${OUT:-/tmp/ibotjs-gpu}
 mkdir -p "$out"
 exec > >(tee "$out/run.log") 2>&1
 
+# Binaries travel xz-compressed (the addon's SASS shrinks ~20x; the carry cap is 64 MiB).
 xz -dc .gpu/node.xz > /tmp/node && chmod +x /tmp/node && export PATH=/tmp:$PATH
-export IBOT_NATIVE_BINARY=$PWD/.gpu/ibotjs_native.node IBOT_QUIET_FALLBACK=1
+xz -dc .gpu/ibotjs_native.node.xz > /tmp/ibotjs_native.node
+[[ -s .gpu/gemm_check.xz ]] && xz -dc .gpu/gemm_check.xz > /tmp/gemm_check && chmod +x /tmp/gemm_check
+export IBOT_NATIVE_BINARY=/tmp/ibotjs_native.node IBOT_QUIET_FALLBACK=1
+# GPU_STAGES picks stages (default all): parity conformance gemm kernels extra (extra = benchmarks/gpu/extra.sh if present).
+stages=" ${GPU_STAGES:-parity conformance gemm kernels extra} "
+want() { [[ $stages == *" $1 "* ]]; }
 
 machine=$( {
   nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
@@ -19,21 +25,31 @@ echo "$machine"
 node -e "import('@ibotjs/tfjs-backend-native').catch(()=>0)" 2>/dev/null
 
 status=0
-echo "== 1. kernel parity on cuda (the same test files as pnpm test, through benchmarks/gpu/ava_shim.ts)"
-IBOT_TEST_BACKEND=cuda timeout 300 node .gpu/parity.mjs || status=1
-
-echo "== 1b. tfjs-core's op test suite on cuda"
-NODE_PATH=$PWD/.gpu/node_modules timeout 300 node test/conformance/run.mjs --prebuilt --backend cuda || status=1
-
-if [[ -x .gpu/gemm_check ]]; then
-  echo "== 2. standalone GEMM check (cuda::gemm vs a float64 CPU reference, then timings)"
-  timeout 180 .gpu/gemm_check all || status=1
+if want parity; then
+  echo "== 1. kernel parity on cuda (the same test files as pnpm test, through benchmarks/gpu/ava_shim.ts)"
+  IBOT_TEST_BACKEND=cuda timeout 300 node .gpu/parity.mjs || status=1
 fi
 
-echo "== 3. stock-kernel benchmark: cuda, then PyTorch on the same cases"
-timeout 180 node .gpu/kernels_gpu.mjs --json "$out/kernels-cuda.json" || status=1
-PYTHONUNBUFFERED=1 timeout 180 python3 benchmarks/gpu/torch_kernels.py --json "$out/kernels-torch.json" || status=1
-node benchmarks/gpu/report.mjs "$out/kernels-cuda.json" "$out/kernels-torch.json" "$out/kernels-gpu.md" \
-  "Machine: $machine" || status=1
+if want conformance; then
+  echo "== 1b. tfjs-core's op test suite on cuda"
+  NODE_PATH=$PWD/.gpu/node_modules timeout 300 node test/conformance/run.mjs --prebuilt --backend cuda || status=1
+fi
+
+if want gemm && [[ -x /tmp/gemm_check ]]; then
+  echo "== 2. standalone GEMM check (cuda::gemm vs a float64 CPU reference, then timings)"
+  timeout 180 /tmp/gemm_check all || status=1
+fi
+
+if want kernels; then
+  echo "== 3. stock-kernel benchmark: cuda, then PyTorch on the same cases"
+  timeout 180 node .gpu/kernels_gpu.mjs --json "$out/kernels-cuda.json" || status=1
+  PYTHONUNBUFFERED=1 timeout 180 python3 benchmarks/gpu/torch_kernels.py --json "$out/kernels-torch.json" || status=1
+  node benchmarks/gpu/report.mjs "$out/kernels-cuda.json" "$out/kernels-torch.json" "$out/kernels-gpu.md" \
+    "Machine: $machine" || status=1
+fi
+
+if want extra && [[ -f benchmarks/gpu/extra.sh ]]; then
+  source benchmarks/gpu/extra.sh || status=1
+fi
 echo "gpu run finished with status $status"
 exit $status

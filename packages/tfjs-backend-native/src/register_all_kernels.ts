@@ -110,6 +110,9 @@ import {conv2DBackpropInputConfig} from './kernels/Conv2DBackpropInput.js';
 // ---- norm ----
 // ---- distill ----
 // ---- mask ----
+import {blockMaskConfig} from './kernels/BlockMask.js';
+import {maskApplyConfig} from './kernels/MaskApply.js';
+import {maskApplyGradConfig} from './kernels/MaskApplyGrad.js';
 // ---- optim ----
 
 export const nativeKernels: readonly KernelSpec[] = [
@@ -217,6 +220,9 @@ export const nativeKernels: readonly KernelSpec[] = [
   // ---- norm ----
   // ---- distill ----
   // ---- mask ----
+  blockMaskConfig,
+  maskApplyConfig,
+  maskApplyGradConfig,
   // ---- optim ----
 ];
 
