@@ -7,3 +7,7 @@ export {MaskedRows} from './masked_rows.js';
 export {paramGroups, type ParamGroups, type ParamLike} from './param_groups.js';
 export {truncNormal, uniformInit} from './init.js';
 export * from './checkpoint/index.js';
+export {
+  DEFAULT_PRESET, presets, resolveTrainConfig, validateTrainConfig, type DataConfig, type IbotTrainConfig,
+  type NormalizeConfig, type PresetName,
+} from './config.js';
