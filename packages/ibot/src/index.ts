@@ -11,3 +11,8 @@ export {
   DEFAULT_PRESET, presets, resolveTrainConfig, validateTrainConfig, type DataConfig, type IbotTrainConfig,
   type NormalizeConfig, type PresetName,
 } from './config.js';
+export {
+  IbotTrainer, NonFiniteLossError, type EpochLog, type IbotTrainerOptions, type StepLog, type TrainOptions,
+  type TrainResult,
+} from './trainer.js';
+export {createTrainLoader, normalization, openTrainDataset} from './data.js';
