@@ -191,6 +191,7 @@ export class IbotTrainer {
       }
       if (!(await tf.setBackend(options.backend))) throw new Error(`IbotTrainer: backend '${options.backend}' failed to start`);
     }
+    checkGradients();
     const dataset = options.dataset ?? await openTrainDataset(cfg.data);
     const norm = await normalization(cfg, dataset);
     const loader = await createTrainLoader(cfg, dataset, norm, options.onSkip);
@@ -493,6 +494,20 @@ export class IbotTrainer {
 
   private check(): void {
     if (this.disposed) throw new Error('IbotTrainer: used after dispose()');
+  }
+}
+
+/**
+ * Fails early, with the remedy, when tfjs gradients are broken in this process: importing a backend whose bundled
+ * gradient registrations load before @tensorflow/tfjs-core itself leaves tensors without their op methods.
+ */
+function checkGradients(): void {
+  try {
+    // AddN's gradient calls Tensor.clone, the first method to fail then.
+    tf.tidy(() => tf.grad((x: tf.Tensor) => tf.sum(tf.addN([x, tf.mul(x, x)])))(tf.ones([2])).dataSync());
+  } catch (e) {
+    throw new Error(`IbotTrainer: gradients do not work in this process (${(e as Error).message}); import ` +
+                    "'@tensorflow/tfjs-core' (or @ibotjs/ibot) before the backend package", {cause: e});
   }
 }
 
