@@ -167,7 +167,8 @@ const VIT_S16_IMAGENET: IbotTrainConfig = {
 /**
  * The embedded default: Fashion-MNIST 28×28 grey, a 4-block ViT of width 192 with patch 4 (7×7 grid), crops scaled
  * to the image (2×28 global, 4×12 local), a narrower head and K = 1024, a short schedule that runs in minutes on a
- * few CPU cores. The recipe's loss, masks and schedules otherwise.
+ * few CPU cores (about 3 CPU-seconds per step of 64 images with the composite ops, before the native fused kernels).
+ * The recipe's loss, masks and schedules otherwise.
  */
 const FMNIST_VIT_TINY: IbotTrainConfig = {
   ...VIT_S16_IMAGENET,
@@ -192,7 +193,7 @@ const FMNIST_VIT_TINY: IbotTrainConfig = {
   minLr: 1e-5,
   warmupEpochs: 1,
   momentumTeacher: 0.99,
-  epochs: 5,
+  epochs: 3,
   batchSize: 64,
   data: {kind: 'fashion-mnist-embedded'},
   normalize: 'dataset',
