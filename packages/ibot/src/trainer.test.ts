@@ -176,6 +176,24 @@ test('data loader failures surface with the epoch and batch; a missing image fol
   await t.throwsAsync(IbotTrainer.create(tinyConfig(), {backend: 'no-such-backend'}), {message: /not registered/});
 });
 
+test('before pred_start_epoch no patch is masked and the patch term is 0; afterwards masks appear', async (t) => {
+  const trainer = await IbotTrainer.create(tinyConfig({predStartEpoch: 1, epochs: 2, maxStepsPerEpoch: 2,
+                                                      predRatio: 0.3, predRatioVar: 0}));
+  const logs: StepLog[] = [];
+  await trainer.train({onStep: (l) => logs.push(l)});
+  await trainer.dispose();
+  t.is(logs.length, 4);
+  for (const l of logs.slice(0, 2)) {
+    t.is(l.maskedPatches, 0);
+    t.is(l.patch, 0);
+    t.true(Number.isFinite(l.loss) && l.loss === l.cls);
+  }
+  for (const l of logs.slice(2)) {
+    t.true(l.maskedPatches > 0);
+    t.true(l.patch > 0);
+  }
+});
+
 test('resuming with a different architecture is refused with the fields named', async (t) => {
   const dir = tempDir();
   try {
