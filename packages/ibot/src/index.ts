@@ -1,4 +1,5 @@
-// @ibotjs/ibot: iBOT pre-training on TensorFlow.js (IBOT_SPEC §2, §4, §5): head, loss, parameter groups, checkpoints.
+// @ibotjs/ibot: iBOT pre-training on TensorFlow.js (IBOT_SPEC §2, §4, §5): head, loss, parameter groups, training config
+// and presets, the trainer, checkpoints.
 export {IbotHead, type IbotHeadConfig, type IbotHeadForwardOptions, type IbotHeadOutput, type ParamInfo} from './head.js';
 export {
   IbotLoss, linspace, teacherTempSchedule, type IbotLossInputs, type IbotLossOptions, type IbotLossOutput,
