@@ -13,7 +13,7 @@ export {
   type NormalizeConfig, type PresetName,
 } from './config.js';
 export {
-  IbotTrainer, NonFiniteLossError, type EpochLog, type IbotTrainerOptions, type StepLog, type TrainOptions,
+  IbotTrainer, NonFiniteLossError, type EpochLog, type IbotTrainerOptions, type StepLog, type StepOptions, type TrainOptions,
   type TrainResult,
 } from './trainer.js';
 export {createTrainLoader, normalization, openTrainDataset} from './data.js';

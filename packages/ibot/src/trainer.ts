@@ -54,6 +54,14 @@ export interface StepLog {
   seconds: number;
 }
 
+export interface StepOptions {
+  /**
+   * Masks of the global crops instead of the block-mask generator's: [G·B·h·w] values (non-zero = masked), crop-major
+   * (row c·B + b is image b of crop c), each mask row-major over the h × w patch grid. For tests and reproductions.
+   */
+  masks?: ArrayLike<number | boolean>;
+}
+
 export interface EpochLog {
   epoch: number;
   steps: number;
@@ -297,9 +305,10 @@ export class IbotTrainer {
 
   /**
    * One training iteration on a loader batch at the trainer's position (epoch, epochStep, globalStep), which it then
-   * advances. Throws NonFiniteLossError (nothing applied) when the loss is not finite.
+   * advances. Throws NonFiniteLossError (nothing applied) when the loss is not finite. `options.masks` replaces the
+   * generated masks.
    */
-  step(batch: Pick<Batch, 'crops' | 'shapes'>): StepLog {
+  step(batch: Pick<Batch, 'crops' | 'shapes'>, options: StepOptions = {}): StepLog {
     this.check();
     const start = performance.now();
     const {config} = this;
@@ -322,9 +331,21 @@ export class IbotTrainer {
       throw new Error(`IbotTrainer.step: global crops are [${globals.shape}], the config's imgSize is ${config.imgSize}`);
     }
     // Block masks for the global crops (crop-major, row c·B + b), a pure function of (seed, step).
-    const masks = epoch < config.predStartEpoch ? tf.zeros([G * B, grid, grid], 'bool') as tf.Tensor3D :
-        blockMask({batch: G * B, gridH: grid, gridW: grid, ratio: config.predRatio, ratioVar: config.predRatioVar,
-                   shape: config.predShape, seed: config.seed, step: it});
+    let masks: tf.Tensor3D;
+    if (options.masks) {
+      if (options.masks.length !== G * B * grid * grid) {
+        globals.dispose();
+        locals?.dispose();
+        throw new Error(`IbotTrainer.step: masks must hold G·B·h·w = ${G}·${B}·${grid}·${grid} values, got ` +
+                        `${options.masks.length}`);
+      }
+      masks = tf.tensor3d(Uint8Array.from(options.masks, (m) => (m ? 1 : 0)), [G * B, grid, grid], 'bool');
+    } else if (epoch < config.predStartEpoch) {
+      masks = tf.zeros([G * B, grid, grid], 'bool');
+    } else {
+      masks = blockMask({batch: G * B, gridH: grid, gridW: grid, ratio: config.predRatio, ratioVar: config.predRatioVar,
+                         shape: config.predShape, seed: config.seed, step: it});
+    }
     const rows = MaskedRows.fromMasks(masks);
     const rowIdx = rows.rowIndices();
 
