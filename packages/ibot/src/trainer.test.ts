@@ -48,6 +48,7 @@ test('a run interrupted mid-epoch or at an epoch boundary and resumed logs the s
   const full: StepLog[] = [];
   const reference = await IbotTrainer.create(cfg);
   t.is(reference.itersPerEpoch, 4);
+  t.deepEqual(reference.normalization, {mean: [0.3], std: [0.3]});
   const result = await reference.train({onStep: (l) => full.push(l)});
   t.is(result.status, 'done');
   t.is(full.length, 12);

@@ -119,6 +119,8 @@ export class IbotTrainer {
   readonly lrSchedule: Float64Array;
   readonly wdSchedule: Float64Array;
   readonly momentumSchedule: Float64Array;
+  /** Per-channel mean and std the crops are normalised with (evaluate the teacher on images normalised the same). */
+  readonly normalization: {mean: number[]; std: number[]};
   /** The epoch and step within it of the next step, and the steps done in all. */
   epoch = 0;
   epochStep = 0;
@@ -137,8 +139,9 @@ export class IbotTrainer {
   private disposed = false;
 
   private constructor(config: IbotTrainConfig, loader: Loader | null, itersPerEpoch: number,
-                      store: CheckpointStore | null) {
+                      store: CheckpointStore | null, norm: {mean: number[]; std: number[]}) {
     this.config = config;
+    this.normalization = {mean: [...norm.mean], std: [...norm.std]};
     this.loader = loader;
     this.store = store;
     this.itersPerEpoch = itersPerEpoch;
@@ -214,7 +217,7 @@ export class IbotTrainer {
     }
     let trainer: IbotTrainer;
     try {
-      trainer = new IbotTrainer(cfg, loader, iters, store);
+      trainer = new IbotTrainer(cfg, loader, iters, store, norm);
     } catch (e) {
       await loader.close();
       throw e;
@@ -448,6 +451,7 @@ export class IbotTrainer {
       state: {
         epoch: this.epoch, step: this.globalStep, epochStep: this.epochStep, itersPerEpoch: this.itersPerEpoch,
         config: this.config,
+        normalization: this.normalization,
         // Moments are stored in the on-device layout (Linear weights [in, out]), with the parameter's name.
         optimizer: {kind: 'adamw', layout: 'device', params: this.names, step: this.opt.step.slice()},
         // Every random stream is a pure function of the seed and these counters.
