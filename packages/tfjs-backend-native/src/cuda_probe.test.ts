@@ -65,7 +65,8 @@ test('when the probe fails the backend still comes up as native, with the reason
     import {info} from '@ibotjs/tfjs-backend-native';
     await tf.setBackend('native');
     const y = tf.add(tf.tensor1d([1, 2]), tf.tensor1d([3, 4])).arraySync();
-    console.log(JSON.stringify({backend: tf.getBackend(), y, backends: info().backends, cuda: info().cuda}));`;
+    console.log(JSON.stringify({backend: tf.getBackend(), y, backends: info().backends, cuda: info().cuda,
+                                  probe: info().cudaProbe}));`;
   const r = spawnSync(process.execPath, ['--import=tsx', '--conditions=source', '--input-type=module', '-e', script], {
     cwd: root, encoding: 'utf8',
     env: {...process.env, IBOT_CUDA_PROBE: 'always', IBOT_CUDA_PROBE_TIMEOUT_MS: '1', IBOT_DISABLE_CUDA: ''},
@@ -79,8 +80,11 @@ test('when the probe fails the backend still comes up as native, with the reason
   if (out.cuda.compiled) {
     t.regex(out.cuda.reason, /child process did not finish within 1 ms/);
     t.is(out.cuda.driverVersion, 0, 'the driver was never loaded in-process');
+    t.is(out.probe.probe, 'failed');
   } else {
     t.log('CPU-only binary: the probe is skipped, nothing to turn off');
+    t.is(out.probe.probe, 'skipped');
+    t.regex(out.probe.reason, /built without CUDA/);
     t.regex(out.cuda.reason, /built without CUDA/);
   }
 });
