@@ -1,5 +1,6 @@
 // The CUDA probe: the driver search, the child process and its failure paths (hang, crash, error exit, no output),
-// and the end-to-end promise: when the probe fails, the backend still comes up as 'native' with the reason in info().
+// and the end-to-end promise: when the probe fails (a hang, or a driver library that crashes the process that loads
+// it), the backend still comes up as 'native' with the reason in info().
 import {spawnSync} from 'node:child_process';
 import {mkdirSync, mkdtempSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
@@ -86,5 +87,42 @@ test('when the probe fails the backend still comes up as native, with the reason
     t.is(out.probe.probe, 'skipped');
     t.regex(out.probe.reason, /built without CUDA/);
     t.regex(out.cuda.reason, /built without CUDA/);
+  }
+});
+
+test('a driver library that crashes its process kills only the probe; the backend comes up as native', (t) => {
+  // A stand-in libcuda.so.1 that aborts when loaded, found first through LD_LIBRARY_PATH: the driver search sees it,
+  // so the probe runs, and the CUDA runtime's dlopen in the child aborts it. Loading it in-process would kill the
+  // program (exit 134), which is what the probe is for.
+  const fake = join(dir, 'broken-driver');
+  mkdirSync(fake);
+  writeFileSync(join(fake, 'fake.c'), '#include <stdlib.h>\n__attribute__((constructor)) static void broken(void) { abort(); }\n');
+  const cc = spawnSync('cc', ['-shared', '-fPIC', '-o', join(fake, 'libcuda.so.1'), join(fake, 'fake.c')],
+                       {encoding: 'utf8'});
+  t.is(cc.status, 0, `cc (a C compiler is part of the build toolchain) failed: ${cc.stderr ?? cc.error?.message}`);
+  const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+  const script = `
+    import * as tf from '@tensorflow/tfjs-core';
+    import {info} from '@ibotjs/tfjs-backend-native';
+    await tf.setBackend('native');
+    const y = tf.mul(tf.tensor1d([1, 2]), tf.tensor1d([3, 4])).arraySync();
+    console.log(JSON.stringify({backend: tf.getBackend(), y, info: info()}));`;
+  const r = spawnSync(process.execPath, ['--import=tsx', '--conditions=source', '--input-type=module', '-e', script], {
+    cwd: root, encoding: 'utf8',
+    env: {...process.env, LD_LIBRARY_PATH: fake, IBOT_NATIVE_BINARY: binary, IBOT_CUDA_PROBE: '', IBOT_DISABLE_CUDA: ''},
+  });
+  t.is(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
+  t.is(out.backend, 'native');
+  t.deepEqual(out.y, [3, 8]);
+  t.deepEqual(out.info.backends, ['native']);
+  t.false(out.info.cuda.available);
+  if (out.info.cuda.compiled) {
+    t.is(out.info.cudaProbe.probe, 'failed');
+    t.regex(out.info.cuda.reason, /child process crashed with SIGABRT/);
+    t.is(out.info.cuda.driverVersion, 0, 'the broken driver was never loaded in-process');
+  } else {
+    t.log('CPU-only binary: no CUDA runtime to load the driver, the probe is skipped');
+    t.is(out.info.cudaProbe.probe, 'skipped');
   }
 });
