@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// The test command: ava (unit, parity, gradient and integration tests of every package) and then tfjs-core's own op
-// test suite against the 'native' backend. Prints each suite's result and a final `N passed, N failed` line.
+// The test command: ava (unit, parity, gradient and integration tests of every package), tfjs-core's own op test suite
+// against the 'native' backend, and the install test (pack every package, `npm install` the tarballs with no compiler,
+// run a smoke script; test/install/run.mjs). Prints each suite's result and a final `N passed, N failed` line.
+// IBOT_SKIP_INSTALL_TEST=1 leaves the install test out (it packs and installs, ~30-90 s): for local runs only.
 import {spawn} from 'node:child_process';
 
 function run(cmd, args, parse) {
@@ -31,6 +33,18 @@ const conformance = await run('node', ['test/conformance/run.mjs'], (out) => ({
 }));
 if (conformance.code !== 0 && conformance.failed === 0) conformance.failed = 1;
 
-const passed = ava.passed + conformance.passed, failed = ava.failed + conformance.failed;
+let install = {passed: 0, failed: 0};
+if (process.env.IBOT_SKIP_INSTALL_TEST === '1') {
+  console.log('install: skipped (IBOT_SKIP_INSTALL_TEST=1)');
+} else {
+  install = await run('node', ['test/install/run.mjs'], (out) => ({
+    passed: count(out, /^install: (\d+) passed/m),
+    failed: count(out, /^install: \d+ passed, (\d+) failed/m),
+  }));
+  if (install.code !== 0 && install.failed === 0) install.failed = 1;
+}
+
+const passed = ava.passed + conformance.passed + install.passed;
+const failed = ava.failed + conformance.failed + install.failed;
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed > 0 ? 1 : 0);

@@ -6,7 +6,7 @@ import {nativeAddon} from '@ibotjs/tfjs-backend-native';
 import test from 'ava';
 
 // Entries that legitimately take no arguments.
-const noArgs = new Set(['info', 'memory', 'synchronize', 'timerStart', 'releaseCache']);
+const noArgs = new Set(['info', 'buildInfo', 'memory', 'synchronize', 'timerStart', 'releaseCache']);
 
 const garbage: unknown[][] = [
   [],

@@ -215,6 +215,29 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   return o;
 }
 
+// buildInfo() -> {cudaCompiled, cudaArchitectures, napiVersion}: what was compiled in, without probing CUDA (info()
+// probes), so the JS loader can decide whether to test CUDA in a child process first.
+Napi::Value BuildInfo(const Napi::CallbackInfo& info) {
+  Napi::Object o = Napi::Object::New(info.Env());
+#if IBOT_WITH_CUDA
+  o.Set("cudaCompiled", true);
+  o.Set("cudaArchitectures", IBOT_CUDA_ARCHS);
+#else
+  o.Set("cudaCompiled", false);
+  o.Set("cudaArchitectures", "");
+#endif
+  o.Set("napiVersion", NAPI_VERSION);
+  return o;
+}
+
+// disableCuda(reason) -> boolean: CUDA stays off (info() gives the reason) and the driver is never loaded. False when
+// CUDA was already probed, too late to take effect.
+Napi::Value DisableCuda(const Napi::CallbackInfo& info) {
+  Args a(info, "disableCuda");
+  a.expect_count(1);
+  return Napi::Boolean::New(a.env(), cuda::disable(a.string(0, "reason")));
+}
+
 // releaseCache(): frees the host buffers kept for reuse (they come back as tensors are freed).
 Napi::Value ReleaseCache(const Napi::CallbackInfo& info) {
   host_cache_clear();
@@ -297,6 +320,8 @@ void register_core(Napi::Env env, Napi::Object exports) {
   export_op<Describe>(env, exports, "describe");
   export_op<Memory>(env, exports, "memory");
   export_op<Info>(env, exports, "info");
+  export_op<BuildInfo>(env, exports, "buildInfo");
+  export_op<DisableCuda>(env, exports, "disableCuda");
   export_op<Synchronize>(env, exports, "synchronize");
   export_op<ReleaseCache>(env, exports, "releaseCache");
   export_op<SetNumThreads>(env, exports, "setNumThreads");

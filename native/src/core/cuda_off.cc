@@ -12,6 +12,8 @@ const CudaInfo& cuda_info() {
   return info;
 }
 
+bool disable(const std::string&) { return true; }  // nothing to turn off
+
 [[noreturn]] static void no_cuda(const char* what) { fail(what, ": this binary was built without CUDA"); }
 
 void* device_alloc(size_t) { no_cuda("device_alloc"); }

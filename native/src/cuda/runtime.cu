@@ -10,6 +10,8 @@ namespace {
 
 cudaStream_t g_stream = nullptr;
 bool g_tf32 = true;
+bool g_probed = false;       // cuda_info() has started: too late to disable
+std::string g_disabled_reason;  // set by disable() before the probe
 
 __global__ void probe_kernel(int* out) {
   if (out) *out = 1;
@@ -18,18 +20,24 @@ __global__ void probe_kernel(int* out) {
 std::string err_text(cudaError_t e) { return str_cat(cudaGetErrorName(e), " (", cudaGetErrorString(e), ")"); }
 
 CudaInfo probe() {
+  g_probed = true;
   CudaInfo info;
   info.compiled = true;
   info.architectures = IBOT_CUDA_ARCHS;
   info.available = false;
   info.driver_version = 0;
   info.runtime_version = 0;
-  cudaDriverGetVersion(&info.driver_version);
   cudaRuntimeGetVersion(&info.runtime_version);
+  // Both switches come before cudaDriverGetVersion, which loads libcuda: a disabled CUDA never touches the driver.
+  if (!g_disabled_reason.empty()) {
+    info.reason = g_disabled_reason;
+    return info;
+  }
   if (const char* off = std::getenv("IBOT_DISABLE_CUDA"); off && *off && std::strcmp(off, "0") != 0) {
     info.reason = "disabled by the IBOT_DISABLE_CUDA environment variable";
     return info;
   }
+  cudaDriverGetVersion(&info.driver_version);
   if (info.driver_version == 0) {
     info.reason = "no NVIDIA driver found (libcuda is not loadable)";
     return info;
@@ -106,6 +114,12 @@ CudaInfo probe() {
 const CudaInfo& cuda_info() {
   static const CudaInfo info = probe();
   return info;
+}
+
+bool disable(const std::string& reason) {
+  if (g_probed) return false;
+  g_disabled_reason = reason.empty() ? "disabled by the application" : reason;
+  return true;
 }
 
 cudaStream_t stream() {

@@ -28,6 +28,11 @@ struct CudaInfo {
 // Probes once (device count, properties, stream, memory pool) and never throws.
 const CudaInfo& cuda_info();
 
+// Turns CUDA off before its first use, with the reason cuda_info() will report; the driver is then never loaded. The
+// JS loader calls it when its child-process probe of CUDA failed. Returns false (and changes nothing) once cuda_info()
+// has run.
+bool disable(const std::string& reason);
+
 void* device_alloc(size_t bytes);
 void device_free(void* ptr);
 void copy_host_to_device(void* dst, const void* src, size_t bytes);

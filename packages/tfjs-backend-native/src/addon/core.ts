@@ -47,6 +47,14 @@ export interface NativeInfo {
   napiVersion: number;
 }
 
+/** What the binary was compiled with; reading it does not initialise CUDA (info() does). */
+export interface NativeBuildInfo {
+  cudaCompiled: boolean;
+  /** e.g. "75-real;80-real;...;90-virtual"; empty in a CPU-only build. */
+  cudaArchitectures: string;
+  napiVersion: number;
+}
+
 export type NativeTimer = {readonly __nativeTimer: unique symbol};
 
 export interface CoreOps {
@@ -59,6 +67,9 @@ export interface CoreOps {
   describe(handle: NativeHandle): {device: 'cpu' | 'cuda'; dtype: string; numel: number; bytes: number; freed: boolean};
   memory(): NativeMemory;
   info(): NativeInfo;
+  buildInfo(): NativeBuildInfo;
+  /** Keeps CUDA off with this reason (reported by info()); false when CUDA was already probed. */
+  disableCuda(reason: string): boolean;
   synchronize(): void;
   /** Frees the host buffers kept for reuse. */
   releaseCache(): void;
