@@ -136,6 +136,34 @@ void prefetch(const float* x, int64_t floats) {
   for (int64_t i = 0; i < floats; i += 16) __builtin_prefetch(x + i, 0, 3);
 }
 
+// Pulls a head's [n, d] inputs into the cache a slice at a time between the current head's products, so that the
+// DRAM reads overlap arithmetic instead of stalling the first product of the next head (the backward reads 5 arrays
+// per head, ~250 KB at ViT-S: ~15 % of its time when left to the hardware prefetcher).
+class Prefetcher {
+ public:
+  Prefetcher() = default;
+  // Up to 5 arrays of `floats` each, spread over `steps` calls of step().
+  Prefetcher(std::initializer_list<const float*> arrays, int64_t floats, int64_t steps) : floats_(floats) {
+    for (const float* a : arrays) arrays_[count_++] = a;
+    lines_per_step_ = ceil_div(count_ * ceil_div(floats, 16), std::max<int64_t>(steps, 1));
+  }
+  void step() {
+    for (int64_t l = 0; l < lines_per_step_ && array_ < count_; ++l) {
+      __builtin_prefetch(arrays_[array_] + at_, 0, 2);  // into L2: the current head keeps L1
+      at_ += 16;
+      if (at_ >= floats_) {
+        at_ = 0;
+        ++array_;
+      }
+    }
+  }
+
+ private:
+  const float* arrays_[5] = {};
+  int count_ = 0, array_ = 0;
+  int64_t floats_ = 0, at_ = 0, lines_per_step_ = 0;
+};
+
 [[noreturn]] void out_of_memory(const char* op, int64_t floats) {
   fail(op, ": out of memory for ", floats, " floats of per-thread scratch");
 }
@@ -261,6 +289,12 @@ void fused_attention_grad(const AttentionBackward& a) {
     float* dvpad = plan.padded ? carve.take(pads) : nullptr;
     for (int64_t h = h0; h < h1; ++h) {
       const int64_t off = h * n * d;
+      // The next head's inputs, fetched during this head's 6 leaf calls per tile.
+      Prefetcher next;
+      if (h + 1 < h1) {
+        const int64_t nx = off + n * d;
+        next = Prefetcher({Q + nx, K + nx, Vv + nx, DY + nx, O + nx}, n * d, 6 * plan.tiles);
+      }
       const float* q = Q + off;
       const float* k = K + off;
       const float* dy = DY + off;
@@ -268,11 +302,7 @@ void fused_attention_grad(const AttentionBackward& a) {
       const float* lse = L + h * n;
       kr.pack_rows(k, d, n, d, scale, kp);  // scaled: S = scale · Q Kᵀ directly
       kr.pack_rows(Vv + off, d, n, d, 1.0f, vp);
-      for (int64_t i = 0; i < n; ++i) {
-        float acc = 0.0f;
-        for (int64_t c = 0; c < d; ++c) acc += dy[i * d + c] * o[i * d + c];
-        delta[i] = acc;
-      }
+      kr.row_dots(dy, o, n, d, delta);
       // Product views: B operands (rows of Q, K, dO) and results (dQ, dK, dV) with their row strides.
       const int64_t ld = plan.padded ? d_pad : d;
       const float* qb = q;
@@ -296,14 +326,20 @@ void fused_attention_grad(const AttentionBackward& a) {
         const int64_t rows = std::min(tile, n - r0);
         const bool accumulate = r0 > 0;
         kr.scores(q + r0 * d, d, rows, d, kp, n, s, n_pad);
+        next.step();
         kr.scores(dy + r0 * d, d, rows, d, vp, n, dp, n_pad);
+        next.step();
         kr.grad_rows(s, dp, n_pad, rows, n, scale, lse + r0, delta + r0);
+        next.step();
         // dV [n, d] (+)= Pᵀ [n, rows] dO_t [rows, d]
         kr.product(s, n_pad, true, n, rows, yb + r0 * ld, ld, d_pad, dv, ld, accumulate);
+        next.step();
         // dQ_t [rows, d] = dS [rows, n] K [n, d]
         kr.product(dp, n_pad, false, rows, n, kb, ld, d_pad, dq + r0 * ld, ld, false);
+        next.step();
         // dK [n, d] (+)= dSᵀ [n, rows] Q_t [rows, d]
         kr.product(dp, n_pad, true, n, rows, qb + r0 * ld, ld, d_pad, dkh, ld, accumulate);
+        next.step();
       }
       if (plan.padded) {
         copy_unpadded(dqpad, d_pad, n, d, DQ + off);

@@ -36,6 +36,9 @@ struct AttentionKernels {
   // dp = p ⊙ (dp - delta[i]) · scale in place (the gradient w.r.t. the raw scores q kᵀ).
   void (*grad_rows)(float* s, float* dp, int64_t ld, int64_t m, int64_t n, float scale, const float* lse,
                     const float* delta);
+
+  // out[i] = Σ_c a[i·d + c] · b[i·d + c] for i < m (rows of two [m, d] arrays).
+  void (*row_dots)(const float* a, const float* b, int64_t m, int64_t d, float* out);
 };
 
 const AttentionKernels& attention_kernels_generic();
