@@ -4,7 +4,8 @@
 // Forward, per (head, query tile) task:   S = Q_t Kᵀ                      [tile, N]   scores (K packed once per head)
 //                                          E = exp(scale·S - max), lse     softmax_rows (exact: the tile spans all keys)
 //                                          O_t = (E V) / rowsum(E)         product, then one scale per row
-// Backward, per head (dK and dV gather over its query tiles, so one head belongs to one thread: no races):
+// Backward, per head (dK and dV gather over its query tiles, so one head belongs to one thread: no races; heads are
+// claimed one at a time by whichever thread is free, see Claims):
 //   D = rowsum(dO ⊙ O);  per tile:  P = exp(scale · Q_t Kᵀ - lse),  dP = dO_t Vᵀ,  dS = P ⊙ (dP - D) · scale,
 //                                   dV += Pᵀ dO_t,  dQ_t = dS K,  dK += dSᵀ Q_t.
 // The leaf routines (cpu/attention_kernels.inc) are register-tiled products that read the probability tile and the
@@ -172,6 +173,26 @@ class Prefetcher {
   int64_t floats_ = 0, at_ = 0, lines_per_step_ = 0;
 };
 
+// Work handed out one unit at a time to whichever thread asks (on this shared 2-core machine a thread is often
+// descheduled mid-call: with fixed chunks of several heads the other thread then waits for all of them; here it only
+// ever waits for one). A thread claims its next unit when it starts the current one, so that it can prefetch that
+// unit's inputs. Every unit's arithmetic is the same whichever thread runs it: results do not depend on the order.
+class Claims {
+ public:
+  explicit Claims(int64_t units) : units_(units) {}
+  // How many workers to start (parallel_for over this many items, each running a claim loop).
+  int64_t workers(int threads) const { return std::min<int64_t>(threads, units_); }
+  // The next unclaimed unit, or -1 when none is left.
+  int64_t claim() {
+    const int64_t u = next_.fetch_add(1, std::memory_order_relaxed);
+    return u < units_ ? u : -1;
+  }
+
+ private:
+  int64_t units_;
+  std::atomic<int64_t> next_{0};
+};
+
 [[noreturn]] void out_of_memory(const char* op, int64_t floats) {
   fail(op, ": out of memory for ", floats, " floats of per-thread scratch");
 }
@@ -198,7 +219,10 @@ void fused_attention(const AttentionForward& a) {
   const float scale = a.scale;
   std::atomic<bool> failed{false};
 
-  parallel_for(H * plan.tiles, 1, [&](int64_t t0, int64_t t1) {
+  // Units of work: whole heads (all their tiles, in order) when there are enough heads, else single tiles.
+  const int64_t per_unit = H >= 4 * int64_t{threads} ? plan.tiles : 1;
+  Claims claims(H * plan.tiles / per_unit);
+  parallel_for(claims.workers(threads), 1, [&](int64_t, int64_t) {
     float* base = t_scratch.get(scratch);
     if (!base) {
       failed = true;
@@ -211,41 +235,45 @@ void fused_attention(const AttentionForward& a) {
     float* vpad = plan.padded ? carve.take(n * d_pad) : nullptr;  // V [n, d_pad] (odd d only)
     float* opad = plan.padded ? carve.take(tile * d_pad) : nullptr;
     int64_t packed_head = -1;  // consecutive tasks of one head share its packed K
-    for (int64_t t = t0; t < t1; ++t) {
-      const int64_t h = t / plan.tiles, r0 = (t % plan.tiles) * tile, rows = std::min(tile, n - r0);
-      if (rows <= 0) continue;
-      const float* q = Q + h * n * d;
-      const float* v = Vv + h * n * d;
-      if (h != packed_head) {
-        kr.pack_rows(K + h * n * d, d, n, d, scale, kp);  // scale folded into K: S comes out scaled
-        if (plan.padded) copy_padded(v, n, d, vpad, d_pad);
-        packed_head = h;
-      }
-      // On a head's last tile, pull in the next head's K, Q and V (this thread's next task) a piece per phase, so
-      // that the DRAM reads overlap this tile's arithmetic (measured ~5 % on the ViT shape).
-      const bool fetch_next = r0 + rows == n && h + 1 < H && t + 1 < t1;
-      if (fetch_next) prefetch(K + (h + 1) * n * d, n * d);
-      kr.scores(q + r0 * d, d, rows, d, kp, n, s, n_pad);
-      if (fetch_next) prefetch(Q + (h + 1) * n * d, std::min(tile, n) * d);
-      kr.softmax_rows(s, n_pad, rows, n, L + h * n + r0, inv);
-      if (fetch_next) prefetch(Vv + (h + 1) * n * d, n * d);
-      // O_t = E V, then each row times 1 / Σ E: rows * d multiplies instead of rows * N to normalise E.
-      float* o = O + (h * n + r0) * d;
-      float* ot = plan.padded ? opad : o;
-      const int64_t ldo = plan.padded ? d_pad : d;
-      kr.product(s, n_pad, false, rows, n, plan.padded ? vpad : v, ldo, d_pad, ot, ldo, false);
-      for (int64_t i = 0; i < rows; ++i) {
-        const float r = inv[i];
-        const float* src = ot + i * ldo;
-        float* dst = o + i * d;
-        for (int64_t c = 0; c < d; ++c) dst[c] = src[c] * r;
-      }
-      if (P) {
+    for (int64_t unit = claims.claim(), next_unit; unit >= 0; unit = next_unit) {
+      next_unit = claims.claim();  // claimed now so that its inputs can be fetched during this unit
+      for (int64_t t = unit * per_unit; t < (unit + 1) * per_unit; ++t) {
+        const int64_t h = t / plan.tiles, r0 = (t % plan.tiles) * tile, rows = std::min(tile, n - r0);
+        if (rows <= 0) continue;
+        const float* q = Q + h * n * d;
+        const float* v = Vv + h * n * d;
+        if (h != packed_head) {
+          kr.pack_rows(K + h * n * d, d, n, d, scale, kp);  // scale folded into K: S comes out scaled
+          if (plan.padded) copy_padded(v, n, d, vpad, d_pad);
+          packed_head = h;
+        }
+        // On the unit's last task, pull in the next unit's K, Q rows and V when it starts another head, a piece per
+        // phase, so that the DRAM reads overlap this tile's arithmetic (measured ~5 % on the ViT shape).
+        const int64_t tn = next_unit * per_unit, hn = tn / plan.tiles, rn = (tn % plan.tiles) * tile;
+        const bool fetch_next = t + 1 == (unit + 1) * per_unit && next_unit >= 0 && hn != h;
+        if (fetch_next) prefetch(K + hn * n * d, n * d);
+        kr.scores(q + r0 * d, d, rows, d, kp, n, s, n_pad);
+        if (fetch_next) prefetch(Q + (hn * n + rn) * d, std::min(tile, n - rn) * d);
+        kr.softmax_rows(s, n_pad, rows, n, L + h * n + r0, inv);
+        if (fetch_next) prefetch(Vv + hn * n * d, n * d);
+        // O_t = E V, then each row times 1 / Σ E: rows * d multiplies instead of rows * N to normalise E.
+        float* o = O + (h * n + r0) * d;
+        float* ot = plan.padded ? opad : o;
+        const int64_t ldo = plan.padded ? d_pad : d;
+        kr.product(s, n_pad, false, rows, n, plan.padded ? vpad : v, ldo, d_pad, ot, ldo, false);
         for (int64_t i = 0; i < rows; ++i) {
           const float r = inv[i];
-          const float* src = s + i * n_pad;
-          float* dst = P + (h * n + r0 + i) * n;
-          for (int64_t j = 0; j < n; ++j) dst[j] = src[j] * r;
+          const float* src = ot + i * ldo;
+          float* dst = o + i * d;
+          for (int64_t c = 0; c < d; ++c) dst[c] = src[c] * r;
+        }
+        if (P) {
+          for (int64_t i = 0; i < rows; ++i) {
+            const float r = inv[i];
+            const float* src = s + i * n_pad;
+            float* dst = P + (h * n + r0 + i) * n;
+            for (int64_t j = 0; j < n; ++j) dst[j] = src[j] * r;
+          }
         }
       }
     }
@@ -276,7 +304,9 @@ void fused_attention_grad(const AttentionBackward& a) {
   const float scale = a.scale;
   std::atomic<bool> failed{false};
 
-  parallel_for(H, 1, [&](int64_t h0, int64_t h1) {
+  const int threads = num_threads();
+  Claims claims(H);  // one head per unit
+  parallel_for(claims.workers(threads), 1, [&](int64_t, int64_t) {
     float* base = t_scratch.get(scratch);
     if (!base) {
       failed = true;
@@ -295,12 +325,13 @@ void fused_attention_grad(const AttentionBackward& a) {
     float* dqpad = plan.padded ? carve.take(pads) : nullptr;
     float* dkpad = plan.padded ? carve.take(pads) : nullptr;
     float* dvpad = plan.padded ? carve.take(pads) : nullptr;
-    for (int64_t h = h0; h < h1; ++h) {
+    for (int64_t h = claims.claim(), h_next; h >= 0; h = h_next) {
+      h_next = claims.claim();  // claimed now so that its inputs can be fetched during this head
       const int64_t off = h * n * d;
       // The next head's inputs, fetched during this head's 6 leaf calls per tile.
       Prefetcher next;
-      if (h + 1 < h1) {
-        const int64_t nx = off + n * d;
+      if (h_next >= 0) {
+        const int64_t nx = h_next * n * d;
         next = Prefetcher({Q + nx, K + nx, Vv + nx, DY + nx, O + nx}, n * d, 6 * plan.tiles);
       }
       const float* q = Q + off;
