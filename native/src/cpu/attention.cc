@@ -6,7 +6,8 @@
 //                                          O_t = (E V) / rowsum(E)         product, then one scale per row
 // Backward, per head (dK and dV gather over its query tiles, so one head belongs to one thread: no races; heads are
 // claimed one at a time by whichever thread is free, see Claims):
-//   D = rowsum(dO ⊙ O);  per tile:  P = exp(scale · Q_t Kᵀ - lse),  dP = dO_t Vᵀ,  dS = P ⊙ (dP - D) · scale,
+//   D = rowsum(dO ⊙ O);  per tile:  P = exp(scale · Q_t Kᵀ - lse),  dS = P ⊙ (dO_t Vᵀ - D) · scale  (both in the
+//                                   score product's register tiles: ScoresEpilogue),
 //                                   dV += Pᵀ dO_t,  dQ_t = dS K,  dK += dSᵀ Q_t.
 // The leaf routines (cpu/attention_kernels.inc) are register-tiled products that read the probability tile and the
 // [N, d] tensors in place; only K and V are repacked (once per head, O(N d)) into the key panels of the score
@@ -26,8 +27,9 @@
 //   Per-thread working set: tile x N_pad x 4 bytes per score tile (197 x 208 x 4 = 164 KB; two in the backward) plus
 //   the packed K and V (52 KB each) and the head's [N, d] inputs (50 KB each): inside Zen 5's 1 MB L2.
 // Measured (one thread, thread CPU time, per head, data in L2): each product 22-24 us (~205-218 GFLOP/s, i.e. at
-//   the FMA peak), softmax_rows 9.5 us, grad_rows 8 us, packing 1.3 us; whole calls: forward 3.05 ms, backward
-//   6.7 ms (~63 us and ~139 us per head: the rest is DRAM traffic, partly hidden by prefetching the next head).
+//   the FMA peak), softmax_rows 9.5 us, the backward's P and dS epilogues ~7 us (they were an 8-10 us pass of their
+//   own), packing 1.3 us; whole calls: forward ~3.1 ms, backward ~6.8 ms (~63 us and ~140 us per head: the rest is
+//   DRAM traffic, partly hidden by prefetching the next head). Two threads, quiet machine: ~1.6 + ~3.4 ms wall.
 //   What that means for "fused >= 3x the composite": the composite's 6 GEMMs alone are 1.43 GFLOP against our 1.67
 //   (the recomputed S is the 7th product), and it measures ~16-17 ms of CPU time in all; 1.67 GFLOP at the FMA peak
 //   of one core is ~7.7 ms of CPU time, so ~2.2x is the ceiling in FP32 here whatever the schedule; 3x would need
@@ -252,7 +254,7 @@ void fused_attention(const AttentionForward& a) {
         const int64_t tn = next_unit * per_unit, hn = tn / plan.tiles, rn = (tn % plan.tiles) * tile;
         const bool fetch_next = t + 1 == (unit + 1) * per_unit && next_unit >= 0 && hn != h;
         if (fetch_next) prefetch(K + hn * n * d, n * d);
-        kr.scores(q + r0 * d, d, rows, d, kp, n, s, n_pad);
+        kr.scores(q + r0 * d, d, rows, d, kp, n, s, n_pad, nullptr);
         if (fetch_next) prefetch(Q + (hn * n + rn) * d, std::min(tile, n - rn) * d);
         kr.softmax_rows(s, n_pad, rows, n, L + h * n + r0, inv);
         if (fetch_next) prefetch(Vv + hn * n * d, n * d);
@@ -328,11 +330,11 @@ void fused_attention_grad(const AttentionBackward& a) {
     for (int64_t h = claims.claim(), h_next; h >= 0; h = h_next) {
       h_next = claims.claim();  // claimed now so that its inputs can be fetched during this head
       const int64_t off = h * n * d;
-      // The next head's inputs, fetched during this head's 6 leaf calls per tile.
+      // The next head's inputs, fetched during this head's 5 leaf calls per tile.
       Prefetcher next;
       if (h_next >= 0) {
         const int64_t nx = h_next * n * d;
-        next = Prefetcher({Q + nx, K + nx, Vv + nx, DY + nx, O + nx}, n * d, 6 * plan.tiles);
+        next = Prefetcher({Q + nx, K + nx, Vv + nx, DY + nx, O + nx}, n * d, 5 * plan.tiles);
       }
       const float* q = Q + off;
       const float* k = K + off;
@@ -364,11 +366,12 @@ void fused_attention_grad(const AttentionBackward& a) {
       for (int64_t r0 = 0; r0 < n; r0 += tile) {
         const int64_t rows = std::min(tile, n - r0);
         const bool accumulate = r0 > 0;
-        kr.scores(q + r0 * d, d, rows, d, kp, n, s, n_pad);
+        // P = exp(scale · Q_t Kᵀ - lse) and dS = P ⊙ (dO_t Vᵀ - D) · scale, each in its product's register tiles.
+        const ScoresEpilogue probs{ScoresEpilogue::kProbs, lse + r0, nullptr, 0.0f};
+        kr.scores(q + r0 * d, d, rows, d, kp, n, s, n_pad, &probs);
         next.step();
-        kr.scores(dy + r0 * d, d, rows, d, vp, n, dp, n_pad);
-        next.step();
-        kr.grad_rows(s, dp, n_pad, rows, n, scale, lse + r0, delta + r0);
+        const ScoresEpilogue grad{ScoresEpilogue::kGradScores, delta + r0, s, scale};
+        kr.scores(dy + r0 * d, d, rows, d, vp, n, dp, n_pad, &grad);
         next.step();
         // dV [n, d] (+)= Pᵀ [n, rows] dO_t [rows, d]
         kr.product(s, n_pad, true, n, rows, yb + r0 * ld, ld, d_pad, dv, ld, accumulate);
