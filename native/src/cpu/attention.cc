@@ -31,9 +31,10 @@
 //   own), packing 1.3 us; whole calls: forward ~3.1 ms, backward ~6.8 ms (~63 us and ~140 us per head: the rest is
 //   DRAM traffic, partly hidden by prefetching the next head). Two threads, quiet machine: ~1.6 + ~3.4 ms wall.
 //   What that means for "fused >= 3x the composite": the composite's 6 GEMMs alone are 1.43 GFLOP against our 1.67
-//   (the recomputed S is the 7th product), and it measures ~16-17 ms of CPU time in all; 1.67 GFLOP at the FMA peak
-//   of one core is ~7.7 ms of CPU time, so ~2.2x is the ceiling in FP32 here whatever the schedule; 3x would need
-//   fewer FLOPs (storing P, against the no-N x N rule) or lower precision products.
+//   (the recomputed S is the 7th product), and it measures ~17-20 ms of CPU time in all (9-11 ms wall on two quiet
+//   cores); 1.67 GFLOP at the FMA peak is ~7.7 ms of CPU time, so ~2.2-2.6x is the ceiling in FP32 here whatever
+//   the schedule (we measure 1.6-1.8x quiet, ~2x under load); 3x would need fewer FLOPs (storing P, against the
+//   no-N x N rule) or lower-precision products.
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
@@ -149,7 +150,7 @@ void prefetch(const float* x, int64_t floats) {
 
 // Pulls a head's [n, d] inputs into the cache a slice at a time between the current head's products, so that the
 // DRAM reads overlap arithmetic instead of stalling the first product of the next head (the backward reads 5 arrays
-// per head, ~250 KB at ViT-S: ~15 % of its time when left to the hardware prefetcher).
+// per head, ~250 KB at ViT-S: measured ~5 % faster than leaving it to the hardware prefetcher).
 class Prefetcher {
  public:
   Prefetcher() = default;
