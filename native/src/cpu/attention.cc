@@ -4,8 +4,10 @@
 // Forward, per (head, query tile) task:   S = Q_t Kᵀ                      [tile, N]   scores (K packed once per head)
 //                                          E = exp(scale·S - max), lse     softmax_rows (exact: the tile spans all keys)
 //                                          O_t = (E V) / rowsum(E)         product, then one scale per row
-// Backward, per head (dK and dV gather over its query tiles, so one head belongs to one thread: no races):
-//   D = rowsum(dO ⊙ O);  per tile:  P = exp(scale · Q_t Kᵀ - lse),  dP = dO_t Vᵀ,  dS = P ⊙ (dP - D) · scale,
+// Backward, per head (dK and dV gather over its query tiles, so one head belongs to one thread: no races; heads are
+// claimed one at a time by whichever thread is free, see Claims):
+//   D = rowsum(dO ⊙ O);  per tile:  P = exp(scale · Q_t Kᵀ - lse),  dS = P ⊙ (dO_t Vᵀ - D) · scale  (both in the
+//                                   score product's register tiles: ScoresEpilogue),
 //                                   dV += Pᵀ dO_t,  dQ_t = dS K,  dK += dSᵀ Q_t.
 // The leaf routines (cpu/attention_kernels.inc) are register-tiled products that read the probability tile and the
 // [N, d] tensors in place; only K and V are repacked (once per head, O(N d)) into the key panels of the score
@@ -14,7 +16,8 @@
 // Roofline for the ViT-S shape on the development machine (B = 8, H = 6, N = 197, d = 64; 2 Zen 5 cores, ~215
 // GFLOP/s of zmm FMAs per core, ~17-19 GB/s of DRAM per core):
 //   FLOPs: each product is 2 N² d = 4.97 MFLOP per head; forward 2, backward 5 (S is recomputed) -> 7 x 4.97 x 48
-//          = 1.67 GFLOP, plus 2 x 48 x 197² = 3.7 M exps (~10 instructions per 16 lanes each: < 2 % of the FMAs).
+//          = 1.67 GFLOP, plus 2 x 48 x 197² = 3.7 M exps (~15 instructions per 16 lanes with AVX-512's vscalefps,
+//          twice that with exp_f32; with the max, sum and dS passes around them ~12 % of the measured time).
 //   Bytes: forward reads q, k, v and writes out (4 x 2.42 MB) + lse; backward reads q, k, v, out, dy, lse and writes
 //          dq, dk, dv (8 x 2.42 MB): ~29 MB in all, ~1 ms of DRAM time on both cores.
 //   So compute-bound at ~57 FLOP/byte: 1.67 GFLOP / 430 GFLOP/s = 3.9 ms at peak; with edge tiles (197 = 32·6 + 5
@@ -23,6 +26,15 @@
 //   (~150 MB of traffic, ~5 ms) and runs ~15 kernels.
 //   Per-thread working set: tile x N_pad x 4 bytes per score tile (197 x 208 x 4 = 164 KB; two in the backward) plus
 //   the packed K and V (52 KB each) and the head's [N, d] inputs (50 KB each): inside Zen 5's 1 MB L2.
+// Measured (one thread, thread CPU time, per head, data in L2): each product 22-24 us (~205-218 GFLOP/s, i.e. at
+//   the FMA peak), softmax_rows 9.5 us, the backward's P and dS epilogues ~7 us (they were an 8-10 us pass of their
+//   own), packing 1.3 us; whole calls: forward ~3.1 ms, backward ~6.8 ms (~63 us and ~140 us per head: the rest is
+//   DRAM traffic, partly hidden by prefetching the next head). Two threads, quiet machine: ~1.6 + ~3.4 ms wall.
+//   What that means for "fused >= 3x the composite": the composite's 6 GEMMs alone are 1.43 GFLOP against our 1.67
+//   (the recomputed S is the 7th product), and it measures ~17-20 ms of CPU time in all (9-11 ms wall on two quiet
+//   cores); 1.67 GFLOP at the FMA peak is ~7.7 ms of CPU time, so ~2.2-2.6x is the ceiling in FP32 here whatever
+//   the schedule (we measure 1.6-1.8x quiet, ~2x under load); 3x would need fewer FLOPs (storing P, against the
+//   no-N x N rule) or lower-precision products.
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
@@ -136,6 +148,54 @@ void prefetch(const float* x, int64_t floats) {
   for (int64_t i = 0; i < floats; i += 16) __builtin_prefetch(x + i, 0, 3);
 }
 
+// Pulls a head's [n, d] inputs into the cache a slice at a time between the current head's products, so that the
+// DRAM reads overlap arithmetic instead of stalling the first product of the next head (the backward reads 5 arrays
+// per head, ~250 KB at ViT-S: measured ~5 % faster than leaving it to the hardware prefetcher).
+class Prefetcher {
+ public:
+  Prefetcher() = default;
+  // Up to 5 arrays of `floats` each, spread over `steps` calls of step().
+  Prefetcher(std::initializer_list<const float*> arrays, int64_t floats, int64_t steps) : floats_(floats) {
+    for (const float* a : arrays) arrays_[count_++] = a;
+    lines_per_step_ = ceil_div(count_ * ceil_div(floats, 16), std::max<int64_t>(steps, 1));
+  }
+  void step() {
+    for (int64_t l = 0; l < lines_per_step_ && array_ < count_; ++l) {
+      __builtin_prefetch(arrays_[array_] + at_, 0, 2);  // into L2: the current head keeps L1
+      at_ += 16;
+      if (at_ >= floats_) {
+        at_ = 0;
+        ++array_;
+      }
+    }
+  }
+
+ private:
+  const float* arrays_[5] = {};
+  int count_ = 0, array_ = 0;
+  int64_t floats_ = 0, at_ = 0, lines_per_step_ = 0;
+};
+
+// Work handed out one unit at a time to whichever thread asks (on this shared 2-core machine a thread is often
+// descheduled mid-call: with fixed chunks of several heads the other thread then waits for all of them; here it only
+// ever waits for one). A thread claims its next unit when it starts the current one, so that it can prefetch that
+// unit's inputs. Every unit's arithmetic is the same whichever thread runs it: results do not depend on the order.
+class Claims {
+ public:
+  explicit Claims(int64_t units) : units_(units) {}
+  // How many workers to start (parallel_for over this many items, each running a claim loop).
+  int64_t workers(int threads) const { return std::min<int64_t>(threads, units_); }
+  // The next unclaimed unit, or -1 when none is left.
+  int64_t claim() {
+    const int64_t u = next_.fetch_add(1, std::memory_order_relaxed);
+    return u < units_ ? u : -1;
+  }
+
+ private:
+  int64_t units_;
+  std::atomic<int64_t> next_{0};
+};
+
 [[noreturn]] void out_of_memory(const char* op, int64_t floats) {
   fail(op, ": out of memory for ", floats, " floats of per-thread scratch");
 }
@@ -162,7 +222,10 @@ void fused_attention(const AttentionForward& a) {
   const float scale = a.scale;
   std::atomic<bool> failed{false};
 
-  parallel_for(H * plan.tiles, 1, [&](int64_t t0, int64_t t1) {
+  // Units of work: whole heads (all their tiles, in order) when there are enough heads, else single tiles.
+  const int64_t per_unit = H >= 4 * int64_t{threads} ? plan.tiles : 1;
+  Claims claims(H * plan.tiles / per_unit);
+  parallel_for(claims.workers(threads), 1, [&](int64_t, int64_t) {
     float* base = t_scratch.get(scratch);
     if (!base) {
       failed = true;
@@ -175,41 +238,45 @@ void fused_attention(const AttentionForward& a) {
     float* vpad = plan.padded ? carve.take(n * d_pad) : nullptr;  // V [n, d_pad] (odd d only)
     float* opad = plan.padded ? carve.take(tile * d_pad) : nullptr;
     int64_t packed_head = -1;  // consecutive tasks of one head share its packed K
-    for (int64_t t = t0; t < t1; ++t) {
-      const int64_t h = t / plan.tiles, r0 = (t % plan.tiles) * tile, rows = std::min(tile, n - r0);
-      if (rows <= 0) continue;
-      const float* q = Q + h * n * d;
-      const float* v = Vv + h * n * d;
-      if (h != packed_head) {
-        kr.pack_rows(K + h * n * d, d, n, d, scale, kp);  // scale folded into K: S comes out scaled
-        if (plan.padded) copy_padded(v, n, d, vpad, d_pad);
-        packed_head = h;
-      }
-      // On a head's last tile, pull in the next head's K, Q and V (this thread's next task) a piece per phase, so
-      // that the DRAM reads overlap this tile's arithmetic (measured ~5 % on the ViT shape).
-      const bool fetch_next = r0 + rows == n && h + 1 < H && t + 1 < t1;
-      if (fetch_next) prefetch(K + (h + 1) * n * d, n * d);
-      kr.scores(q + r0 * d, d, rows, d, kp, n, s, n_pad);
-      if (fetch_next) prefetch(Q + (h + 1) * n * d, std::min(tile, n) * d);
-      kr.softmax_rows(s, n_pad, rows, n, L + h * n + r0, inv);
-      if (fetch_next) prefetch(Vv + (h + 1) * n * d, n * d);
-      // O_t = E V, then each row times 1 / Σ E: rows * d multiplies instead of rows * N to normalise E.
-      float* o = O + (h * n + r0) * d;
-      float* ot = plan.padded ? opad : o;
-      const int64_t ldo = plan.padded ? d_pad : d;
-      kr.product(s, n_pad, false, rows, n, plan.padded ? vpad : v, ldo, d_pad, ot, ldo, false);
-      for (int64_t i = 0; i < rows; ++i) {
-        const float r = inv[i];
-        const float* src = ot + i * ldo;
-        float* dst = o + i * d;
-        for (int64_t c = 0; c < d; ++c) dst[c] = src[c] * r;
-      }
-      if (P) {
+    for (int64_t unit = claims.claim(), next_unit; unit >= 0; unit = next_unit) {
+      next_unit = claims.claim();  // claimed now so that its inputs can be fetched during this unit
+      for (int64_t t = unit * per_unit; t < (unit + 1) * per_unit; ++t) {
+        const int64_t h = t / plan.tiles, r0 = (t % plan.tiles) * tile, rows = std::min(tile, n - r0);
+        if (rows <= 0) continue;
+        const float* q = Q + h * n * d;
+        const float* v = Vv + h * n * d;
+        if (h != packed_head) {
+          kr.pack_rows(K + h * n * d, d, n, d, scale, kp);  // scale folded into K: S comes out scaled
+          if (plan.padded) copy_padded(v, n, d, vpad, d_pad);
+          packed_head = h;
+        }
+        // On the unit's last task, pull in the next unit's K, Q rows and V when it starts another head, a piece per
+        // phase, so that the DRAM reads overlap this tile's arithmetic (measured ~5 % on the ViT shape).
+        const int64_t tn = next_unit * per_unit, hn = tn / plan.tiles, rn = (tn % plan.tiles) * tile;
+        const bool fetch_next = t + 1 == (unit + 1) * per_unit && next_unit >= 0 && hn != h;
+        if (fetch_next) prefetch(K + hn * n * d, n * d);
+        kr.scores(q + r0 * d, d, rows, d, kp, n, s, n_pad, nullptr);
+        if (fetch_next) prefetch(Q + (hn * n + rn) * d, std::min(tile, n - rn) * d);
+        kr.softmax_rows(s, n_pad, rows, n, L + h * n + r0, inv);
+        if (fetch_next) prefetch(Vv + hn * n * d, n * d);
+        // O_t = E V, then each row times 1 / Σ E: rows * d multiplies instead of rows * N to normalise E.
+        float* o = O + (h * n + r0) * d;
+        float* ot = plan.padded ? opad : o;
+        const int64_t ldo = plan.padded ? d_pad : d;
+        kr.product(s, n_pad, false, rows, n, plan.padded ? vpad : v, ldo, d_pad, ot, ldo, false);
         for (int64_t i = 0; i < rows; ++i) {
           const float r = inv[i];
-          const float* src = s + i * n_pad;
-          float* dst = P + (h * n + r0 + i) * n;
-          for (int64_t j = 0; j < n; ++j) dst[j] = src[j] * r;
+          const float* src = ot + i * ldo;
+          float* dst = o + i * d;
+          for (int64_t c = 0; c < d; ++c) dst[c] = src[c] * r;
+        }
+        if (P) {
+          for (int64_t i = 0; i < rows; ++i) {
+            const float r = inv[i];
+            const float* src = s + i * n_pad;
+            float* dst = P + (h * n + r0 + i) * n;
+            for (int64_t j = 0; j < n; ++j) dst[j] = src[j] * r;
+          }
         }
       }
     }
@@ -240,7 +307,9 @@ void fused_attention_grad(const AttentionBackward& a) {
   const float scale = a.scale;
   std::atomic<bool> failed{false};
 
-  parallel_for(H, 1, [&](int64_t h0, int64_t h1) {
+  const int threads = num_threads();
+  Claims claims(H);  // one head per unit
+  parallel_for(claims.workers(threads), 1, [&](int64_t, int64_t) {
     float* base = t_scratch.get(scratch);
     if (!base) {
       failed = true;
@@ -259,8 +328,15 @@ void fused_attention_grad(const AttentionBackward& a) {
     float* dqpad = plan.padded ? carve.take(pads) : nullptr;
     float* dkpad = plan.padded ? carve.take(pads) : nullptr;
     float* dvpad = plan.padded ? carve.take(pads) : nullptr;
-    for (int64_t h = h0; h < h1; ++h) {
+    for (int64_t h = claims.claim(), h_next; h >= 0; h = h_next) {
+      h_next = claims.claim();  // claimed now so that its inputs can be fetched during this head
       const int64_t off = h * n * d;
+      // The next head's inputs, fetched during this head's 5 leaf calls per tile.
+      Prefetcher next;
+      if (h_next >= 0) {
+        const int64_t nx = h_next * n * d;
+        next = Prefetcher({Q + nx, K + nx, Vv + nx, DY + nx, O + nx}, n * d, 5 * plan.tiles);
+      }
       const float* q = Q + off;
       const float* k = K + off;
       const float* dy = DY + off;
@@ -268,11 +344,7 @@ void fused_attention_grad(const AttentionBackward& a) {
       const float* lse = L + h * n;
       kr.pack_rows(k, d, n, d, scale, kp);  // scaled: S = scale · Q Kᵀ directly
       kr.pack_rows(Vv + off, d, n, d, 1.0f, vp);
-      for (int64_t i = 0; i < n; ++i) {
-        float acc = 0.0f;
-        for (int64_t c = 0; c < d; ++c) acc += dy[i * d + c] * o[i * d + c];
-        delta[i] = acc;
-      }
+      kr.row_dots(dy, o, n, d, delta);
       // Product views: B operands (rows of Q, K, dO) and results (dQ, dK, dV) with their row strides.
       const int64_t ld = plan.padded ? d_pad : d;
       const float* qb = q;
@@ -295,15 +367,22 @@ void fused_attention_grad(const AttentionBackward& a) {
       for (int64_t r0 = 0; r0 < n; r0 += tile) {
         const int64_t rows = std::min(tile, n - r0);
         const bool accumulate = r0 > 0;
-        kr.scores(q + r0 * d, d, rows, d, kp, n, s, n_pad);
-        kr.scores(dy + r0 * d, d, rows, d, vp, n, dp, n_pad);
-        kr.grad_rows(s, dp, n_pad, rows, n, scale, lse + r0, delta + r0);
+        // P = exp(scale · Q_t Kᵀ - lse) and dS = P ⊙ (dO_t Vᵀ - D) · scale, each in its product's register tiles.
+        const ScoresEpilogue probs{ScoresEpilogue::kProbs, lse + r0, nullptr, 0.0f};
+        kr.scores(q + r0 * d, d, rows, d, kp, n, s, n_pad, &probs);
+        next.step();
+        const ScoresEpilogue grad{ScoresEpilogue::kGradScores, delta + r0, s, scale};
+        kr.scores(dy + r0 * d, d, rows, d, vp, n, dp, n_pad, &grad);
+        next.step();
         // dV [n, d] (+)= Pᵀ [n, rows] dO_t [rows, d]
         kr.product(s, n_pad, true, n, rows, yb + r0 * ld, ld, d_pad, dv, ld, accumulate);
+        next.step();
         // dQ_t [rows, d] = dS [rows, n] K [n, d]
         kr.product(dp, n_pad, false, rows, n, kb, ld, d_pad, dq + r0 * ld, ld, false);
+        next.step();
         // dK [n, d] (+)= dSᵀ [n, rows] Q_t [rows, d]
         kr.product(dp, n_pad, true, n, rows, qb + r0 * ld, ld, d_pad, dkh, ld, accumulate);
+        next.step();
       }
       if (plan.padded) {
         copy_unpadded(dqpad, d_pad, n, d, DQ + off);

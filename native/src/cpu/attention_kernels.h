@@ -7,6 +7,15 @@
 
 namespace ibot::cpu {
 
+// What `scores` does to each register tile before storing it: the backward's elementwise steps, done while the
+// tile is in registers instead of in a pass over the stored [m, n] tile. Row i of the call uses row[i].
+struct ScoresEpilogue {
+  enum Kind { kProbs, kGradScores } kind;
+  const float* row;  // kProbs: lse (s = exp(s - lse[i])); kGradScores: D (s = p[i, j] · (s - D[i]) · scale)
+  const float* p;    // kGradScores: the probabilities, laid out as s (same row stride)
+  float scale;       // kGradScores
+};
+
 struct AttentionKernels {
   const char* name;
   // Floats per vector: keys are packed in panels of `width` (score rows are padded to a multiple of it), and the
@@ -19,9 +28,10 @@ struct AttentionKernels {
   void (*pack_rows)(const float* x, int64_t ld, int64_t n, int64_t d, float alpha, float* dst);
 
   // s[i, 0:n_pad] = Σ_p a[i·lda + p] · x[j, p] for i < m, against x packed by pack_rows (n_pad = round_up(n,
-  // width); columns past n come out as 0 and are never read).
+  // width); columns past n come out as 0, or whatever the epilogue makes of 0, and are never read), then the
+  // epilogue if `epi` is not null.
   void (*scores)(const float* a, int64_t lda, int64_t m, int64_t d, const float* packed, int64_t n, float* s,
-                 int64_t lds);
+                 int64_t lds, const ScoresEpilogue* epi);
 
   // c[i, 0:cols] (+)= Σ_{p < kdim} A(i, p) · b[p·ldb + 0:cols] for i < m, where A(i, p) = a[i·lda + p], or
   // a[p·lda + i] when trans_a. cols % width == 0. Overwrites c unless accumulate.
@@ -32,10 +42,8 @@ struct AttentionKernels {
   // lse[i] = max + log Σ e, inv_sum[i] = 1 / Σ e.
   void (*softmax_rows)(float* s, int64_t lds, int64_t m, int64_t n, float* lse, float* inv_sum);
 
-  // Backward, on scaled scores s: p = exp(s - lse[i]) in place (the forward's probabilities, recomputed), then
-  // dp = p ⊙ (dp - delta[i]) · scale in place (the gradient w.r.t. the raw scores q kᵀ).
-  void (*grad_rows)(float* s, float* dp, int64_t ld, int64_t m, int64_t n, float scale, const float* lse,
-                    const float* delta);
+  // out[i] = Σ_c a[i·d + c] · b[i·d + c] for i < m (rows of two [m, d] arrays).
+  void (*row_dots)(const float* a, const float* b, int64_t m, int64_t d, float* out);
 };
 
 const AttentionKernels& attention_kernels_generic();
