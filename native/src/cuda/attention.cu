@@ -142,10 +142,15 @@ void fused_attention(const AttentionForward& a) {
     const size_t bytes = sizeof(float) * 2 * 32 * (dims.d + 1);
     attention_probs_kernel<<<grid_for("FusedAttention", dims.heads, tiles * tiles), 256, bytes, stream()>>>(pp);
     IBOT_CUDA_CHECK_LAUNCH("attention_probs_kernel");
+    // One warp per row, 8 rows per block; launched in slices so the grid stays far below its x limit.
+    constexpr int64_t kRowsPerLaunch = int64_t(1) << 22;
     const int64_t rows = dims.heads * dims.n;
-    attention_probs_normalise_kernel<<<blocks_for(rows * 32, 256), 256, 0, stream()>>>(a.probs.data<float>(), rows,
-                                                                                       p.n);
-    IBOT_CUDA_CHECK_LAUNCH("attention_probs_normalise_kernel");
+    for (int64_t r0 = 0; r0 < rows; r0 += kRowsPerLaunch) {
+      const int64_t count = std::min(rows - r0, kRowsPerLaunch);
+      attention_probs_normalise_kernel<<<static_cast<unsigned>((count + 7) / 8), 256, 0, stream()>>>(
+          a.probs.data<float>() + r0 * dims.n, count, p.n);
+      IBOT_CUDA_CHECK_LAUNCH("attention_probs_normalise_kernel");
+    }
   }
 }
 

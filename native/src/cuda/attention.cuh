@@ -112,6 +112,11 @@ __device__ __forceinline__ float warp_sum(float v) {
   for (int off = 16; off > 0; off >>= 1) v += __shfl_xor_sync(0xffffffffu, v, off);
   return v;
 }
+__device__ __forceinline__ float warp_max(float v) {
+#pragma unroll
+  for (int off = 16; off > 0; off >>= 1) v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, off));
+  return v;
+}
 
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
 // Round to nearest (ties away) to TF32, kept as a float whose low 13 mantissa bits are 0.
@@ -382,17 +387,16 @@ __global__ void __launch_bounds__(256) attention_probs_kernel(const ProbsArgs p)
 // probability: a row of equal scores 16000 would not give exactly 1/N.
 __global__ void __launch_bounds__(256) attention_probs_normalise_kernel(float* probs, int64_t rows, int n) {
   const int lane = threadIdx.x & 31;
-  const int64_t warps = static_cast<int64_t>(gridDim.x) * (blockDim.x >> 5);
-  for (int64_t row = (static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x) >> 5; row < rows; row += warps) {
-    float* s = probs + row * n;  // whole warps share a row, so the shuffles below see all 32 lanes
-    float m = -INFINITY;
-    for (int j = lane; j < n; j += 32) m = fmaxf(m, s[j]);
-    for (int o = 16; o > 0; o >>= 1) m = fmaxf(m, __shfl_xor_sync(0xffffffffu, m, o));
-    float l = 0.f;
-    for (int j = lane; j < n; j += 32) l += expf(s[j] - m);
-    for (int o = 16; o > 0; o >>= 1) l += __shfl_xor_sync(0xffffffffu, l, o);
-    for (int j = lane; j < n; j += 32) s[j] = expf(s[j] - m) / l;
-  }
+  const int64_t row = static_cast<int64_t>(blockIdx.x) * (blockDim.x >> 5) + (threadIdx.x >> 5);
+  if (row >= rows) return;  // whole warps leave together, so the warp reductions below see all 32 lanes
+  float* s = probs + row * n;
+  float m = -INFINITY;
+  for (int j = lane; j < n; j += 32) m = fmaxf(m, s[j]);
+  m = warp_max(m);
+  float l = 0.f;
+  for (int j = lane; j < n; j += 32) l += expf(s[j] - m);
+  l = warp_sum(l);
+  for (int j = lane; j < n; j += 32) s[j] = expf(s[j] - m) / l;
 }
 
 // ---- backward ---------------------------------------------------------------------------------------------------

@@ -88,6 +88,19 @@ inline float warp_sum(float v) {
   });
 }
 
+inline float warp_max(float v) {
+  return exchange(v, [](const float* x, int lane) {
+    float cur[32];
+    std::memcpy(cur, x, sizeof cur);
+    for (int off = 16; off > 0; off >>= 1) {
+      float next[32];
+      for (int l = 0; l < 32; ++l) next[l] = fmaxf(cur[l], cur[l ^ off]);
+      std::memcpy(cur, next, sizeof cur);
+    }
+    return cur[lane];
+  });
+}
+
 // cvt.rna.tf32.f32: round the magnitude to 10 mantissa bits, ties away from zero.
 inline float round_tf32(float x) {
   uint32_t u;
@@ -314,6 +327,9 @@ void run_case(int heads, int n, int d, float scale, bool misaligned) {
   ProbsArgs pa{q, k, lse.data(), probs.data(), n, d, scale};
   const int pt = (n + 31) / 32;
   launch([&] { attention_probs_kernel(pa); }, heads * pt * pt, 256);
+  const int64_t prob_rows = int64_t(heads) * n;
+  launch([&] { attention_probs_normalise_kernel(probs.data(), prob_rows, n); },
+         static_cast<unsigned>((prob_rows + 7) / 8), 256);
 
   // The backward from the forward's own out and lse, as in training.
   Guarded delta(size_t(heads) * n), dq(total), dk(total), dv(total);
@@ -329,7 +345,7 @@ void run_case(int heads, int n, int d, float scale, bool misaligned) {
   for (double x : ref.out) out_mag = std::max(out_mag, std::fabs(x));
   compare("out", label, out.data(), ref.out, bound(ref, n, d, std::max(out_mag, 1.0), kTf32), &out);
   compare("lse", label, lse.data(), ref.lse, bound(ref, n, d, std::max(ref.lse_mag, 1.0), kTf32), &lse);
-  // probs: exact fp32 scores against the (TF32) forward's lse.
+  // probs: exact fp32 scores, normalised per row.
   compare("probs", label, probs.data(), ref.probs, bound(ref, n, d, 1.0, kTf32), &probs);
   compare("dq", label, dq.data(), ref.dq, bound(ref, n, d, ref.mag_dq, kTf32), &dq);
   compare("dk", label, dk.data(), ref.dk, bound(ref, n, d, ref.mag_dk, kTf32), &dk);
