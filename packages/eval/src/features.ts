@@ -16,8 +16,10 @@ export interface ExtractOptions {
   /** Images per forward pass (default 64). */
   batchSize?: number;
   avgpool?: AvgPool;
-  /** Side of the centre view (default: the ViT's imgSize); the shorter side is resized to it, bicubic, then cropped. */
+  /** Side of the centre crop fed to the ViT (default: the ViT's imgSize). */
   imageSize?: number;
+  /** Side the shorter image side is resized to before the centre crop (default imageSize: no crop for square images). */
+  resize?: number;
   /**
    * Normalisation per channel, the one the backbone was trained with. Default: ImageNet's for 3 channels, otherwise
    * the dataset's own statistics over its first 10,000 items (computeChannelStats).
@@ -74,7 +76,7 @@ export async function extractFeatures(vit: ViT, dataset: Dataset, options: Extra
     std ??= d.std;
   }
   const loader = await createLoader({
-    dataset, batchSize, crops: [{kind: 'center', size}], mean, std, seed: 0, shuffle: false, workers: options.workers ?? 0,
+    dataset, batchSize, crops: [{kind: 'center', size, resize: options.resize ?? size}], mean, std, seed: 0, shuffle: false, workers: options.workers ?? 0,
   });
   const parts: tf.Tensor2D[] = [];
   const labels = new Int32Array(dataset.size);
