@@ -13,6 +13,7 @@ test('niceTicks: round steps covering the range', (t) => {
   t.deepEqual(niceTicks(0, 10, 5), [0, 2, 4, 6, 8, 10]);
   t.deepEqual(niceTicks(0.13, 0.61, 5), [0.2, 0.3, 0.4, 0.5, 0.6]);
   t.deepEqual(niceTicks(3, 3), [3]);
+  t.deepEqual(niceTicks(0, 2, 8, 1), [0, 1, 2]); // integer steps: no 0.25 ticks
   const many = niceTicks(-7.3, 1234, 6);
   t.true(many.length >= 4 && many.length <= 8);
   t.true(many.every((v) => v >= -7.3 && v <= 1234));

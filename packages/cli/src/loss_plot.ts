@@ -18,14 +18,16 @@ export interface PlotOptions {
   yLabel?: string;
   width?: number; // default 900
   height?: number; // default 520
+  /** x takes integer values (steps): no fractional ticks. */
+  integerX?: boolean;
 }
 
 const MARGIN = {left: 70, right: 20, top: 40, bottom: 55};
 
-/** About `count` round tick values (1, 2, 2.5 or 5 × 10^k steps) covering [lo, hi]. */
-export function niceTicks(lo: number, hi: number, count = 6): number[] {
+/** About `count` round tick values (1, 2, 2.5 or 5 × 10^k steps, at least minStep apart) covering [lo, hi]. */
+export function niceTicks(lo: number, hi: number, count = 6, minStep = 0): number[] {
   if (!(hi > lo)) return [lo];
-  const raw = (hi - lo) / Math.max(1, count);
+  const raw = Math.max((hi - lo) / Math.max(1, count), minStep);
   const mag = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw)!;
   const ticks: number[] = [];
@@ -69,7 +71,7 @@ export function renderLineChartSvg(series: readonly Series[], options: PlotOptio
     out.push(`<line x1="${MARGIN.left}" x2="${MARGIN.left + plotW}" y1="${y}" y2="${y}" stroke="#e5e5e5"/>`);
     out.push(`<text x="${MARGIN.left - 8}" y="${y}" font-size="12" text-anchor="end" dominant-baseline="middle" fill="#333">${fmt(t)}</text>`);
   }
-  for (const t of niceTicks(x0, x1, 8)) {
+  for (const t of niceTicks(x0, x1, 8, options.integerX ? 1 : 0)) {
     const x = sx(t).toFixed(1);
     out.push(`<line x1="${x}" x2="${x}" y1="${MARGIN.top + plotH}" y2="${MARGIN.top + plotH + 5}" stroke="#333"/>`);
     out.push(`<text x="${x}" y="${MARGIN.top + plotH + 20}" font-size="12" text-anchor="middle" fill="#333">${fmt(t)}</text>`);
@@ -120,7 +122,7 @@ export function lossCurveSvg(steps: readonly StepPoint[], title = 'iBOT training
   series.push({name: alpha < 1 ? 'loss (smoothed)' : 'loss', color: '#1f77b4', points: smooth(pts((s) => s.loss), alpha)});
   series.push({name: 'CLS term', color: '#ff7f0e', points: smooth(pts((s) => s.cls), alpha), width: 1.5});
   series.push({name: 'patch (MIM) term', color: '#2ca02c', points: smooth(pts((s) => s.patch), alpha), width: 1.5});
-  return renderLineChartSvg(series, {title, xLabel: 'step', yLabel: 'loss'});
+  return renderLineChartSvg(series, {title, xLabel: 'step', yLabel: 'loss', integerX: true});
 }
 
 /** Renders `svg` to a PNG file (written to a temporary name, then renamed). */
