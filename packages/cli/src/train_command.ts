@@ -146,15 +146,22 @@ export async function runTrain(o: TrainCliOptions, io: Io): Promise<TrainOutcome
     if (native.loaded) (await import('@ibotjs/tfjs-backend-native')).setNumThreads(o.threads);
   }
   const data = await openData(source, {inChans: config.inChans, heldOut: meta.heldOut, seed: config.seed});
-  mkdirSync(outputDir, {recursive: true});
-  writeJsonAtomic(join(outputDir, 'config.json'), config);
-  writeJsonAtomic(join(outputDir, 'cli.json'), meta);
-  const logPath = join(outputDir, 'log.jsonl');
-  const log = new JsonlLog(logPath);
   let skipped = 0;
   const trainer = await IbotTrainer.create(config, {
     checkpointDir: join(outputDir, 'checkpoints'), resume: resuming, dataset: data.train, onSkip: () => void skipped++,
   });
+  // Written once the trainer exists, so that a run that failed to start does not look like one to resume.
+  const logPath = join(outputDir, 'log.jsonl');
+  let log: JsonlLog;
+  try {
+    mkdirSync(outputDir, {recursive: true});
+    writeJsonAtomic(join(outputDir, 'config.json'), config);
+    writeJsonAtomic(join(outputDir, 'cli.json'), meta);
+    log = new JsonlLog(logPath);
+  } catch (e) {
+    await trainer.dispose();
+    throw e;
+  }
   const controller = new AbortController();
   const onSigint = () => {
     if (controller.signal.aborted) process.exit(130);
@@ -195,6 +202,10 @@ export async function runTrain(o: TrainCliOptions, io: Io): Promise<TrainOutcome
     progress?.stop();
     const fallbacks = fallbackCounts();
     if (skipped > 0) say(`${skipped} unreadable images were skipped (replaced by others)`);
+    if (Object.keys(fallbacks).length > 0) {
+      say(`kernels that fell back to tfjs cpu on '${device}' (slow copies): ` +
+          Object.entries(fallbacks).map(([k, n]) => `${k} ×${n}`).join(', '));
+    }
     const lossCurve = await writeCurve(logPath, outputDir);
     if (lossCurve) say(`loss curve: ${lossCurve}`);
     let knn: KnnSummary | null = null;
