@@ -12,6 +12,7 @@ import {dirname, join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {parseArgs} from 'node:util';
 
+import {registerWasmKernels} from '@ibotjs/cli';
 import {syntheticDataset} from '@ibotjs/data';
 import {IbotTrainer, presets, resolveTrainConfig, type IbotTrainConfig} from '@ibotjs/ibot';
 import type {NativeBackend} from '@ibotjs/tfjs-backend-native';
@@ -27,6 +28,7 @@ const {values: args} = parseArgs({
   },
 });
 const backends = args.backends!.split(',');
+registerWasmKernels(); // UnsortedSegmentSum (gather's gradient), which tfjs-wasm 4.22 lacks
 const here = dirname(fileURLToPath(import.meta.url));
 
 interface StepCase {

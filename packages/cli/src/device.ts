@@ -2,6 +2,8 @@
 // when a usable GPU was found, else native), and explains why a named device cannot be used.
 import * as tf from '@tensorflow/tfjs-core';
 
+import {registerWasmKernels} from './wasm_kernels.js';
+
 export const DEVICES = ['native', 'cuda', 'wasm', 'cpu'] as const;
 export type DeviceName = (typeof DEVICES)[number];
 
@@ -58,6 +60,7 @@ export async function useDevice(device: DeviceName | undefined): Promise<DeviceN
       break;
     case 'wasm':
       await import('@tensorflow/tfjs-backend-wasm');
+      registerWasmKernels();
       break;
     case 'cpu':
       await import('@tensorflow/tfjs-backend-cpu');

@@ -9,3 +9,4 @@ export {lossCurveSvg, niceTicks, renderLineChartSvg, smooth, writeSvgAsPng, type
 export {TrainProgress} from './progress.js';
 export {dataConfigOf, dataSourceOf, openData, parseDataSource, type DataSource} from './data_source.js';
 export {flagName, overridesFromOptions, TRAIN_FLAGS, type TrainFlag} from './train_flags.js';
+export {registerWasmKernels} from './wasm_kernels.js';
