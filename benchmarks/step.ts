@@ -2,8 +2,9 @@
 // teacher EMA, centres) for the fmnist-vit-tiny preset and a reduced ViT-S/16 step (2 global 96 px + 4 local 48 px
 // crops, K = 8192, batch 8), on 'native', 'wasm' and 'cpu' side by side in one process, with the kernels that fell back
 // to tfjs cpu during the timed steps. Writes benchmarks/results/step-cpu.md. The crops are fixed random images made
-// once (the step is timed, not the data loader). Options: --backends native,wasm,cpu, --only <substring>, --quick
-// (one warm-up and one timed step per cell: checks the script, not a measurement), --out FILE.
+// once (the step is timed, not the data loader). Options: --backends native,wasm,cpu, --only <substring>,
+// --fmnist-batch B (default 16: at the preset's 64 the step needs more than tfjs-wasm's 4 GiB heap), --quick (one
+// warm-up and one timed step per cell, none on cpu: checks the script, not a measurement), --out FILE.
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 
@@ -24,12 +25,14 @@ import {describeMachine} from './lib/machine.js';
 const {values: args} = parseArgs({
   options: {
     backends: {type: 'string', default: 'native,wasm,cpu'}, only: {type: 'string'}, quick: {type: 'boolean', default: false},
-    out: {type: 'string'},
+    'fmnist-batch': {type: 'string', default: '16'}, out: {type: 'string'},
   },
 });
 const backends = args.backends!.split(',');
 registerWasmKernels(); // UnsortedSegmentSum (gather's gradient), which tfjs-wasm 4.22 lacks
 const here = dirname(fileURLToPath(import.meta.url));
+const fmnistBatch = Number(args['fmnist-batch']);
+if (!Number.isInteger(fmnistBatch) || fmnistBatch < 1) throw new Error(`--fmnist-batch must be a positive integer, got ${args['fmnist-batch']}`);
 
 interface StepCase {
   name: string;
@@ -51,7 +54,7 @@ function benchConfig(overrides: Partial<IbotTrainConfig>, preset: 'fmnist-vit-ti
 }
 
 const cases: StepCase[] = [
-  {name: 'fmnist-vit-tiny (2×28 + 4×12 px, K 1024, batch 64)', config: benchConfig({}, 'fmnist-vit-tiny')},
+  {name: `fmnist-vit-tiny (2×28 + 4×12 px, K 1024, batch ${fmnistBatch})`, config: benchConfig({batchSize: fmnistBatch}, 'fmnist-vit-tiny')},
   {name: 'ViT-S/16 reduced (2×96 + 4×48 px, K 8192, batch 8)',
    config: benchConfig({imgSize: 96, localCropsNumber: 4, localCropSize: 48, batchSize: 8}, 'vit-s16-imagenet')},
 ].filter((c) => !args.only || c.name.includes(args.only));
@@ -75,8 +78,8 @@ function makeCrops(c: IbotTrainConfig): {crops: Float32Array[]; shapes: Array<[n
 }
 
 /** Timed steps per backend: tfjs cpu runs these at ~1 GFLOP/s (minutes per step), so it gets a single timed step. */
-const plan = (backend: string) => args.quick ? {warmup: 1, min: 1, max: 1, budgetMs: 0} :
-    backend === 'cpu' ? {warmup: 0, min: 1, max: 1, budgetMs: 0} :
+const plan = (backend: string) => backend === 'cpu' ? {warmup: 0, min: 1, max: 1, budgetMs: 0} :
+    args.quick ? {warmup: 1, min: 1, max: 1, budgetMs: 0} :
     backend === 'wasm' ? {warmup: 1, min: 2, max: 5, budgetMs: 20_000} : {warmup: 2, min: 5, max: 30, budgetMs: 10_000};
 
 interface Cell {
@@ -171,10 +174,14 @@ const md = `# One iBOT training step on the CPU: native vs tfjs wasm and cpu
 Produced by \`${command}\` (benchmarks/step.ts): \`IbotTrainer.step\` — student forward and backward, teacher forward,
 iBOT loss, per-parameter clipping, AdamW, teacher EMA and centre updates — on each backend in one process, with the same
 fixed random crops (data loading is not timed). Images/s = batch size / median step time.
-${args.quick ? '**--quick: one warm-up and one timed step per cell. These numbers check that the script runs; they are not a measurement.**' :
+${args.quick ? '**--quick: one warm-up and one timed step per cell (tfjs cpu: one step, no warm-up). These numbers check that the ' +
+    'script runs; they are not a measurement.**' :
     'Timing: native 2 warm-up steps then the median of 5–30 steps (10 s budget); wasm 1 warm-up then 2–5 steps (20 s); ' +
     'tfjs cpu one step without warm-up (it takes minutes).'}
 "fallbacks on native" lists the kernels that ran on tfjs cpu through a copy during the timed steps (the target is 0).
+The fmnist-vit-tiny row runs at batch ${fmnistBatch} (\`--fmnist-batch\`; the preset trains at 64, whose step needs more than the
+4 GiB heap of tfjs-wasm). tfjs-wasm 4.22 lacks UnsortedSegmentSum (the gradient of gather); @ibotjs/cli registers a JS
+kernel for it (registerWasmKernels), as \`ibot train --device wasm\` does.
 
 Machine:
 \`\`\`
