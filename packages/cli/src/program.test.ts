@@ -9,6 +9,7 @@ import {join} from 'node:path';
 import {presets} from '@ibotjs/ibot';
 import test from 'ava';
 
+import {openData} from './data_source.js';
 import {loadNative} from './device.js';
 import {main} from './main.js';
 import {resolveRun} from './train_command.js';
@@ -101,6 +102,9 @@ test('bad configurations, config files, data sources and run folders are clear e
     bad({data: join(dir, 'file.txt')}, /not a folder/);
     bad({data: 'synthetic:1'}, /at least 2 images/);
     t.throws(() => resolveRun({resume: true}), {message: /--resume needs --output/});
+    await t.throwsAsync(openData({kind: 'fmnist', dir}, {inChans: 1, heldOut: 0.2, seed: 0}),
+                        {message: /no Fashion-MNIST files in .*apt-get install dataset-fashion-mnist.*--data embedded/});
+    await t.throwsAsync(openData({kind: 'image-folder', root: dir}, {inChans: 1, heldOut: 0.2, seed: 0}), {message: /no class subfolders/});
     mkdirSync(out);
     writeFileSync(join(out, 'config.json'), '{}');
     bad({}, /already holds a run: pass --resume/);
