@@ -10,3 +10,4 @@ export {TrainProgress} from './progress.js';
 export {dataConfigOf, dataSourceOf, openData, parseDataSource, type DataSource} from './data_source.js';
 export {flagName, overridesFromOptions, TRAIN_FLAGS, type TrainFlag} from './train_flags.js';
 export {registerWasmKernels} from './wasm_kernels.js';
+export {runEvalKnn, type EvalKnnOptions} from './eval_command.js';

@@ -1,11 +1,12 @@
 // The k-NN evaluation that ends `ibot train` (IBOT_SPEC §6.2): teacher backbone, final-normed features of the training
 // images (the labelled reference set) and of the held-out images, cosine top-k voting.
 import type {Dataset} from '@ibotjs/data';
-import {type AvgPool, extractFeatures, knnClassify, type KnnResult} from '@ibotjs/eval';
+import {type AvgPool, extractFeatures, knnClassifyMany, type KnnResult} from '@ibotjs/eval';
 import type {ViT} from '@ibotjs/vit';
 
 export interface KnnStepOptions {
-  k: number;
+  /** One result per k, from one similarity pass. */
+  ks: readonly number[];
   T: number;
   avgpool: AvgPool;
   batchSize: number;
@@ -21,7 +22,7 @@ export interface KnnSummary extends Omit<KnnResult, 'predictions'> {
   seconds: number;
 }
 
-export async function runKnn(backbone: ViT, train: Dataset, heldOut: Dataset, o: KnnStepOptions): Promise<KnnSummary> {
+export async function runKnn(backbone: ViT, train: Dataset, heldOut: Dataset, o: KnnStepOptions): Promise<KnnSummary[]> {
   const start = performance.now();
   const size = backbone.config.imgSize;
   // Fixed-size images the size of the model are used as they are; others get the protocol's resize (256/224) + crop.
@@ -32,8 +33,10 @@ export async function runKnn(backbone: ViT, train: Dataset, heldOut: Dataset, o:
   try {
     const te = await extractFeatures(backbone, heldOut, {...common, resize: resize(heldOut), onProgress: (d) => o.onProgress?.(train.size + d, total)});
     try {
-      const {predictions: _, ...r} = knnClassify(tr.features, tr.labels, te.features, te.labels, {k: o.k, T: o.T, numClasses: Math.max(train.numClasses, heldOut.numClasses)});
-      return {...r, avgpool: o.avgpool, trainImages: train.size, testImages: heldOut.size, seconds: (performance.now() - start) / 1000};
+      const results = knnClassifyMany(tr.features, tr.labels, te.features, te.labels, o.ks,
+                                      {T: o.T, numClasses: Math.max(train.numClasses, heldOut.numClasses)});
+      const seconds = (performance.now() - start) / 1000;
+      return results.map(({predictions: _, ...r}) => ({...r, avgpool: o.avgpool, trainImages: train.size, testImages: heldOut.size, seconds}));
     } finally {
       te.features.dispose();
     }
@@ -42,8 +45,8 @@ export async function runKnn(backbone: ViT, train: Dataset, heldOut: Dataset, o:
   }
 }
 
-export function formatKnn(r: KnnSummary): string {
+export function formatKnn(r: KnnSummary, key: 'teacher' | 'student' = 'teacher'): string {
   const feat = ['CLS', 'mean patch token', 'CLS + mean patch token'][r.avgpool];
-  return `k-NN accuracy (teacher ${feat}, k = ${r.k}, T = ${r.T}; ${r.trainImages} reference / ${r.testImages} held-out images): ` +
+  return `k-NN accuracy (${key} ${feat}, k = ${r.k}, T = ${r.T}; ${r.trainImages} reference / ${r.testImages} held-out images): ` +
          `top-1 ${r.top1.toFixed(2)} %, top-5 ${r.top5.toFixed(2)} %`;
 }

@@ -42,6 +42,9 @@ test('every config field except data has a flag, and train --help documents each
   const top = await run('--help');
   t.regex(top.out, /train/);
   t.regex(top.out, /info/);
+  t.regex(top.out, /eval/);
+  const ev = await run('eval', 'knn', '--help');
+  for (const flag of ['--output', '--checkpoint', '--key', '--knn-k', '--knn-t', '--avgpool', '--data', '--device']) t.true(ev.out.includes(flag), `${flag} in eval knn --help`);
 });
 
 test('bad flag values and unknown flags exit with code 1 and name the flag', async (t) => {

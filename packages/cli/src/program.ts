@@ -1,11 +1,12 @@
 // The `ibot` command line (commander): `ibot train` with every hyper-parameter as a flag, `ibot info`. Built by a
 // function so that tests can parse arguments and capture output without a child process.
 import {presets} from '@ibotjs/ibot';
-import {Command, Option} from 'commander';
+import {Command, InvalidArgumentError, Option} from 'commander';
 
 import {DEVICES} from './device.js';
+import {type EvalKnnOptions, runEvalKnn} from './eval_command.js';
 import {collectInfo, formatInfo} from './info_command.js';
-import {parseChoice, parseCountOrFraction, parseInteger, parseNumber} from './parse.js';
+import {parseChoice, parseCountOrFraction, parseInteger, parseNumber, parseNumberList} from './parse.js';
 import {flagName, presetDefaults, TRAIN_FLAGS} from './train_flags.js';
 import {type Io, runTrain, type TrainCliOptions} from './train_command.js';
 
@@ -38,6 +39,12 @@ Examples:
   ibot train --preset vit-s16-imagenet --data /data/imagenet/train --device cuda
   ibot train --config my.json --lr 5e-4              a JSON file of config fields (camelCase), one flag on top`;
 
+function parsePositive(v: string): number {
+  const t = parseNumber(v);
+  if (!(t > 0)) throw new InvalidArgumentError(`expected a positive number, got '${v}'`);
+  return t;
+}
+
 export function createProgram(io: Io): Command {
   const program = new Command('ibot')
     .description('iBOT self-supervised pre-training of Vision Transformers on TensorFlow.js with a native CPU/CUDA backend')
@@ -65,11 +72,7 @@ export function createProgram(io: Io): Command {
   train.optionsGroup('k-NN evaluation at the end (IBOT_SPEC §6.2):');
   train.option('--no-knn', 'skip the k-NN evaluation');
   train.option('--knn-k <k>', 'neighbours (default 20)', (v) => parseInteger(v, 1));
-  train.option('--knn-t <T>', 'temperature of the exp(sim/T) vote (default 0.07)', (v) => {
-    const t = parseNumber(v);
-    if (!(t > 0)) throw new Error(`expected a positive number, got '${v}'`);
-    return t;
-  });
+  train.option('--knn-t <T>', 'temperature of the exp(sim/T) vote (default 0.07)', parsePositive);
   train.option('--avgpool <0|1|2>', 'features: 0 CLS (default), 1 mean patch token, 2 both', (v) => Number(parseChoice(['0', '1', '2'] as const)(v)));
   train.option('--eval-batch-size <n>', 'images per forward pass when extracting features (default 256)', (v) => parseInteger(v, 1));
   let group = '';
@@ -80,6 +83,25 @@ export function createProgram(io: Io): Command {
   train.action(async (opts: TrainCliOptions) => {
     await runTrain(opts, io);
   });
+
+  const evalCmd = program.command('eval').description('evaluate the features of a trained run (IBOT_SPEC §6)');
+  evalCmd.command('knn')
+    .description("k-NN accuracy of a run's checkpoint (IBOT_SPEC §6.2: final-normed CLS, L2-normalised, cosine top-k, " +
+                 'exp(sim/T) voting) on the run\'s held-out images, for several k from one similarity pass')
+    .requiredOption('-o, --output <dir>', 'the run folder (written by ibot train)')
+    .option('--checkpoint <name>', 'a checkpoint in <dir>/checkpoints (default: the latest)')
+    .addOption(new Option('--key <which>', 'backbone to evaluate').choices(['teacher', 'student']).default('teacher'))
+    .option('--knn-k <k[,k...]>', 'neighbours (default 10,20,100,200)', (v) => parseNumberList(v).map((k) => parseInteger(String(k), 1)))
+    .option('--knn-t <T>', 'temperature of the exp(sim/T) vote (default 0.07)', parsePositive)
+    .option('--avgpool <0|1|2>', 'features: 0 CLS (default), 1 mean patch token, 2 both', (v) => Number(parseChoice(['0', '1', '2'] as const)(v)))
+    .option('-d, --data <source>', "images (default: the run's --data), as for ibot train")
+    .option('--held-out <n|fraction>', "held-out part (default: the run's)", parseCountOrFraction)
+    .addOption(new Option('--device <name>', 'where to compute').choices(DEVICES).default(undefined, 'cuda if usable, else native'))
+    .option('--threads <n>', 'CPU threads of the native device', (v) => parseInteger(v, 1))
+    .option('--eval-batch-size <n>', 'images per forward pass (default 256)', (v) => parseInteger(v, 1))
+    .action(async (opts: EvalKnnOptions) => {
+      await runEvalKnn(opts, io);
+    });
 
   program.command('info')
     .description('print the devices (native CPU, CUDA GPUs, wasm, cpu), what the native binary was built with, and versions')

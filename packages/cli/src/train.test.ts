@@ -1,6 +1,7 @@
 // `ibot train` end to end with a tiny model on the backend under test: a few steps on synthetic images, then the
-// same run resumed for one more epoch; and the default data (the embedded Fashion-MNIST split). Each ends with the
-// k-NN line; the run folder holds the config, the per-step log, checkpoints, the loss curve and the k-NN result.
+// same run resumed for one more epoch, then `ibot eval knn` on its checkpoint; and the default data (the embedded
+// Fashion-MNIST split). Each run ends with the k-NN line; the run folder holds the config, the per-step log,
+// checkpoints, the loss curve and the k-NN result.
 import '@ibotjs/tfjs-backend-native/testing-setup';
 
 import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs';
@@ -29,7 +30,7 @@ async function run(...argv: string[]): Promise<{code: number; out: string; err: 
 
 const KNN_LINE = /^k-NN accuracy \(teacher CLS, k = 20, T = 0\.07; (\d+) reference \/ (\d+) held-out images\): top-1 (\d+\.\d\d) %, top-5 (\d+\.\d\d) %$/m;
 
-test.serial('a few steps on synthetic images, resumed for another epoch, each ending with the k-NN line', async (t) => {
+test.serial('a few steps on synthetic images, resumed for another epoch, each ending with the k-NN line; eval knn agrees', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'ibot-train-'));
   try {
     const out = join(dir, 'run');
@@ -66,6 +67,24 @@ test.serial('a few steps on synthetic images, resumed for another epoch, each en
     t.regex(second.out, KNN_LINE);
     log = readJsonl(join(out, 'log.jsonl'));
     t.deepEqual(steps().map((r) => r['globalStep']), [0, 1, 2, 3, 4, 5]);
+
+    // `ibot eval knn` on the run's latest checkpoint: the same split, normalisation and teacher give the same k = 20
+    // result as the end of training, from checkpoint weights alone.
+    const ev = await run('eval', 'knn', '--output', out, '--knn-k', '5,20', '--device', backendUnderTest, '--eval-batch-size', '512');
+    t.is(ev.code, 0, ev.err);
+    const lines = ev.out.trimEnd().split('\n');
+    t.is(lines.length, 2);
+    t.regex(lines[0]!, /k = 5,/);
+    t.is(lines[1], KNN_LINE.exec(second.out)![0]);
+    const student = await run('eval', 'knn', '--output', out, '--key', 'student', '--knn-k', '20', '--device', backendUnderTest);
+    t.is(student.code, 0, student.err);
+    t.regex(student.out, /^k-NN accuracy \(student CLS, k = 20/);
+    const none = await run('eval', 'knn', '--output', join(dir, 'nowhere'));
+    t.is(none.code, 1);
+    t.regex(none.err, /ibot: error: the run config .*nowhere.*config\.json: no such file/);
+    const missing = await run('eval', 'knn');
+    t.is(missing.code, 1);
+    t.regex(missing.err, /required option '-o, --output <dir>' not specified/);
   } finally {
     rmSync(dir, {recursive: true, force: true});
   }

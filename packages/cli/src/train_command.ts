@@ -57,13 +57,13 @@ export interface TrainOutcome {
 }
 
 /** What a run directory remembers besides the config, so `--resume` needs no other flag. */
-interface RunMeta {
+export interface RunMeta {
   preset: PresetName;
   data: string;
   heldOut: number;
 }
 
-const DEFAULT_HELD_OUT = 0.2;
+export const DEFAULT_HELD_OUT = 0.2;
 
 function writeJsonAtomic(path: string, value: unknown): void {
   const tmp = `${path}.tmp-${process.pid}`;
@@ -71,7 +71,7 @@ function writeJsonAtomic(path: string, value: unknown): void {
   renameSync(tmp, path);
 }
 
-function readJsonObject(path: string, what: string): Record<string, unknown> {
+export function readJsonObject(path: string, what: string): Record<string, unknown> {
   if (!existsSync(path)) throw new Error(`${what} ${path}: no such file`);
   let v: unknown;
   try {
@@ -83,7 +83,7 @@ function readJsonObject(path: string, what: string): Record<string, unknown> {
   return v as Record<string, unknown>;
 }
 
-function checkPreset(name: string): PresetName {
+export function checkPreset(name: string): PresetName {
   if (!Object.hasOwn(presets, name)) throw new Error(`--preset ${name}: unknown preset (expected ${Object.keys(presets).join(', ')})`);
   return name as PresetName;
 }
@@ -215,9 +215,10 @@ export async function runTrain(o: TrainCliOptions, io: Io): Promise<TrainOutcome
     } else if (o.knn !== false) {
       const norm = await normalization(config, data.train);
       say(`k-NN: extracting teacher features of ${data.train.size + data.heldOut.size} images ...`);
-      knn = await runKnn(trainer.teacherBackbone(), data.train, data.heldOut, {
-        k: o.knnK ?? 20, T: o.knnT ?? 0.07, avgpool: o.avgpool ?? 0, batchSize: o.evalBatchSize ?? 256, mean: norm.mean, std: norm.std,
+      const results = await runKnn(trainer.teacherBackbone(), data.train, data.heldOut, {
+        ks: [o.knnK ?? 20], T: o.knnT ?? 0.07, avgpool: o.avgpool ?? 0, batchSize: o.evalBatchSize ?? 256, mean: norm.mean, std: norm.std,
       });
+      knn = results[0]!;
       log.write({type: 'knn', ...knn});
       writeJsonAtomic(join(outputDir, 'knn.json'), knn);
       io.stdout.write(formatKnn(knn) + '\n');
