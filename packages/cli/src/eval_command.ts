@@ -55,7 +55,10 @@ export async function runEvalKnn(o: EvalKnnOptions, io: Io): Promise<KnnSummary[
     vit.loadStateDict(Object.fromEntries(key === 'teacher' ? ckpt.teacher : ckpt.student), {prefix: 'backbone.', strict: true});
     const source = parseDataSource(o.data ?? meta.data ?? 'embedded');
     const data = await openData(source, {inChans: config.inChans, heldOut: o.heldOut ?? meta.heldOut ?? DEFAULT_HELD_OUT, seed: config.seed});
-    const norm = await normalization(config, data.train);
+    // The training run's normalisation, saved in the checkpoint; recomputed the same way for older checkpoints.
+    const savedNorm = ckpt.state['normalization'] as {mean: number[]; std: number[]} | undefined;
+    const norm = savedNorm && Array.isArray(savedNorm.mean) && Array.isArray(savedNorm.std) ? savedNorm :
+        await normalization(config, data.train);
     io.stderr.write(`ibot eval knn: ${key} of ${ckpt.name} (epoch ${ckpt.state.epoch}, step ${ckpt.state.step}), device ${device}, ${data.description}\n`);
     const results = await runKnn(vit, data.train, data.heldOut, {
       ks: o.knnK ?? [10, 20, 100, 200], T: o.knnT ?? 0.07, avgpool: o.avgpool ?? 0, batchSize: o.evalBatchSize ?? 256, mean: norm.mean, std: norm.std,

@@ -6,7 +6,7 @@ import {join, resolve} from 'node:path';
 
 import type {AvgPool} from '@ibotjs/eval';
 import {
-  type DataConfig, DEFAULT_PRESET, IbotTrainer, normalization, presets, resolveTrainConfig, type IbotTrainConfig, type PresetName,
+  type DataConfig, DEFAULT_PRESET, IbotTrainer, presets, resolveTrainConfig, type IbotTrainConfig, type PresetName,
   type StepLog,
 } from '@ibotjs/ibot';
 
@@ -213,7 +213,7 @@ export async function runTrain(o: TrainCliOptions, io: Io): Promise<TrainOutcome
       say(`stopped at global step ${result.globalStep}${result.checkpoint ? `; checkpoint ${result.checkpoint}` : ''}. ` +
           `Continue with: ibot train --output ${outputDir} --resume`);
     } else if (o.knn !== false) {
-      const norm = await normalization(config, data.train);
+      const norm = trainer.normalization; // what the crops were normalised with
       say(`k-NN: extracting teacher features of ${data.train.size + data.heldOut.size} images ...`);
       const results = await runKnn(trainer.teacherBackbone(), data.train, data.heldOut, {
         ks: [o.knnK ?? 20], T: o.knnT ?? 0.07, avgpool: o.avgpool ?? 0, batchSize: o.evalBatchSize ?? 256, mean: norm.mean, std: norm.std,
