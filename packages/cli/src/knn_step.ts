@@ -1,0 +1,52 @@
+// The k-NN evaluation that ends `ibot train` (IBOT_SPEC §6.2): teacher backbone, final-normed features of the training
+// images (the labelled reference set) and of the held-out images, cosine top-k voting.
+import type {Dataset} from '@ibotjs/data';
+import {type AvgPool, extractFeatures, knnClassifyMany, type KnnResult} from '@ibotjs/eval';
+import type {ViT} from '@ibotjs/vit';
+
+export interface KnnStepOptions {
+  /** One result per k, from one similarity pass. */
+  ks: readonly number[];
+  T: number;
+  avgpool: AvgPool;
+  batchSize: number;
+  mean: readonly number[];
+  std: readonly number[];
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface KnnSummary extends Omit<KnnResult, 'predictions'> {
+  avgpool: AvgPool;
+  trainImages: number;
+  testImages: number;
+  seconds: number;
+}
+
+export async function runKnn(backbone: ViT, train: Dataset, heldOut: Dataset, o: KnnStepOptions): Promise<KnnSummary[]> {
+  const start = performance.now();
+  const size = backbone.config.imgSize;
+  // Fixed-size images the size of the model are used as they are; others get the protocol's resize (256/224) + crop.
+  const resize = (ds: Dataset) => (ds.imageShape && ds.imageShape[0] === size && ds.imageShape[1] === size ? size : Math.round((size * 256) / 224));
+  const total = train.size + heldOut.size;
+  const common = {batchSize: o.batchSize, avgpool: o.avgpool, mean: o.mean, std: o.std, imageSize: size};
+  const tr = await extractFeatures(backbone, train, {...common, resize: resize(train), onProgress: (d) => o.onProgress?.(d, total)});
+  try {
+    const te = await extractFeatures(backbone, heldOut, {...common, resize: resize(heldOut), onProgress: (d) => o.onProgress?.(train.size + d, total)});
+    try {
+      const results = knnClassifyMany(tr.features, tr.labels, te.features, te.labels, o.ks,
+                                      {T: o.T, numClasses: Math.max(train.numClasses, heldOut.numClasses)});
+      const seconds = (performance.now() - start) / 1000;
+      return results.map(({predictions: _, ...r}) => ({...r, avgpool: o.avgpool, trainImages: train.size, testImages: heldOut.size, seconds}));
+    } finally {
+      te.features.dispose();
+    }
+  } finally {
+    tr.features.dispose();
+  }
+}
+
+export function formatKnn(r: KnnSummary, key: 'teacher' | 'student' = 'teacher'): string {
+  const feat = ['CLS', 'mean patch token', 'CLS + mean patch token'][r.avgpool];
+  return `k-NN accuracy (${key} ${feat}, k = ${r.k}, T = ${r.T}; ${r.trainImages} reference / ${r.testImages} held-out images): ` +
+         `top-1 ${r.top1.toFixed(2)} %, top-5 ${r.top5.toFixed(2)} %`;
+}

@@ -1,0 +1,114 @@
+// The `ibot` command line (commander): `ibot train` with every hyper-parameter as a flag, `ibot info`. Built by a
+// function so that tests can parse arguments and capture output without a child process.
+import {presets} from '@ibotjs/ibot';
+import {Command, InvalidArgumentError, Option} from 'commander';
+
+import {DEVICES} from './device.js';
+import {type EvalKnnOptions, runEvalKnn} from './eval_command.js';
+import {collectInfo, formatInfo} from './info_command.js';
+import {parseChoice, parseCountOrFraction, parseInteger, parseNumber, parseNumberList} from './parse.js';
+import {flagName, presetDefaults, TRAIN_FLAGS} from './train_flags.js';
+import {type Io, runTrain, type TrainCliOptions} from './train_command.js';
+
+const TRAIN_DESCRIPTION = 'Pre-train a Vision Transformer with iBOT (masked image modelling with an online tokenizer), then ' +
+    'report the k-NN accuracy of its teacher on held-out images.';
+
+const TRAIN_DETAILS = `
+Settings: preset < the saved run (with --resume) < --config FILE.json < flags. The preset values of each
+hyper-parameter are shown in parentheses.
+
+Written into --output:
+  config.json    the resolved configuration (reusable with --config)
+  cli.json       the preset, --data and --held-out of the run (read back by --resume)
+  log.jsonl      one JSON line per step (type "step": loss, cls, patch, lr, wd, momentum, temperatures,
+                 images/s), plus "epoch", "knn" and "run" lines
+  checkpoints/   student, teacher, optimizer, centres and RNG state (safetensors + JSON, crash-safe);
+                 the newest few are kept
+  loss.png       the loss curve (total, CLS and patch terms)
+  knn.json       the k-NN result (IBOT_SPEC §6.2: teacher, final-normed CLS, L2-normalised, cosine
+                 top-k with exp(sim/T) voting, top-1 and top-5)
+
+Ctrl-C stops after the current step and writes a checkpoint; continue with --output DIR --resume.
+`;
+
+const TRAIN_EXAMPLES = `
+Examples:
+  ibot train                                         the default: fmnist-vit-tiny on the embedded Fashion-MNIST
+  ibot train --epochs 10 --batch-size 128 --output runs/a
+  ibot train --output runs/a --resume                continue runs/a after an interruption
+  ibot train --preset vit-s16-imagenet --data /data/imagenet/train --device cuda
+  ibot train --config my.json --lr 5e-4              a JSON file of config fields (camelCase), one flag on top`;
+
+function parsePositive(v: string): number {
+  const t = parseNumber(v);
+  if (!(t > 0)) throw new InvalidArgumentError(`expected a positive number, got '${v}'`);
+  return t;
+}
+
+export function createProgram(io: Io): Command {
+  const program = new Command('ibot')
+    .description('iBOT self-supervised pre-training of Vision Transformers on TensorFlow.js with a native CPU/CUDA backend')
+    .configureOutput({writeOut: (s) => void io.stdout.write(s), writeErr: (s) => void io.stderr.write(s)})
+    .showHelpAfterError('(run with --help for usage)')
+    // Errors become CommanderError exceptions (main() turns them into exit codes); set before the subcommands are
+    // added, which inherit it.
+    .exitOverride();
+
+  const train = program.command('train').description(TRAIN_DESCRIPTION).addHelpText('after', TRAIN_DETAILS + TRAIN_EXAMPLES);
+  train.optionsGroup('Run:');
+  train.addOption(new Option('-p, --preset <name>', 'starting configuration').choices(Object.keys(presets)).default(undefined, 'fmnist-vit-tiny'));
+  train.option('-c, --config <file.json>', 'JSON object of config fields (camelCase names, as in config.json) applied over the preset');
+  train.option('-d, --data <source>',
+      "training images: 'embedded' (the Fashion-MNIST 10k split shipped with ibotjs), 'fmnist' (the Debian package " +
+      "dataset-fashion-mnist: train on its 60k, k-NN on its 10k test split), 'synthetic[:N]' (generated, for smoke tests), " +
+      'or a folder: Fashion-MNIST IDX files, or an ImageFolder of JPEG/PNG (one sub-folder per class)', undefined);
+  train.option('--held-out <n|fraction>', 'images held out of training for the k-NN test set (default 0.2), unless the data has a test split', parseCountOrFraction);
+  train.addOption(new Option('--device <name>', 'where to compute: native (C++ CPU), cuda (GPU), wasm, cpu (tfjs)').choices(DEVICES).default(undefined, 'cuda if usable, else native'));
+  train.option('--threads <n>', 'CPU threads of the native device (default: all cores)', (v) => parseInteger(v, 1));
+  train.option('-o, --output <dir>', 'run folder (default runs/<preset>-<time>)');
+  train.option('--resume', 'continue the run in --output from its latest checkpoint (settings are read from the folder)');
+  train.option('--no-progress', 'no progress bar or step lines');
+  train.option('--log-every <n>', 'when stderr is not a terminal: a progress line every n steps (default 10)', (v) => parseInteger(v, 1));
+  train.optionsGroup('k-NN evaluation at the end (IBOT_SPEC §6.2):');
+  train.option('--no-knn', 'skip the k-NN evaluation');
+  train.option('--knn-k <k>', 'neighbours (default 20)', (v) => parseInteger(v, 1));
+  train.option('--knn-t <T>', 'temperature of the exp(sim/T) vote (default 0.07)', parsePositive);
+  train.option('--avgpool <0|1|2>', 'features: 0 CLS (default), 1 mean patch token, 2 both', (v) => Number(parseChoice(['0', '1', '2'] as const)(v)));
+  train.option('--eval-batch-size <n>', 'images per forward pass when extracting features (default 256)', (v) => parseInteger(v, 1));
+  let group = '';
+  for (const f of TRAIN_FLAGS) {
+    if (f.group !== group) train.optionsGroup((group = f.group));
+    train.option(`--${flagName(f.key)} <${f.arg}>`, `${f.help} ${presetDefaults(f.key, presets)}`, f.parse);
+  }
+  train.action(async (opts: TrainCliOptions) => {
+    await runTrain(opts, io);
+  });
+
+  const evalCmd = program.command('eval').description('evaluate the features of a trained run (IBOT_SPEC §6)');
+  evalCmd.command('knn')
+    .description("k-NN accuracy of a run's checkpoint (IBOT_SPEC §6.2: final-normed CLS, L2-normalised, cosine top-k, " +
+                 'exp(sim/T) voting) on the run\'s held-out images, for several k from one similarity pass')
+    .requiredOption('-o, --output <dir>', 'the run folder (written by ibot train)')
+    .option('--checkpoint <name>', 'a checkpoint in <dir>/checkpoints (default: the latest)')
+    .addOption(new Option('--key <which>', 'backbone to evaluate').choices(['teacher', 'student']).default('teacher'))
+    .option('--knn-k <k[,k...]>', 'neighbours (default 10,20,100,200)', (v) => parseNumberList(v).map((k) => parseInteger(String(k), 1)))
+    .option('--knn-t <T>', 'temperature of the exp(sim/T) vote (default 0.07)', parsePositive)
+    .option('--avgpool <0|1|2>', 'features: 0 CLS (default), 1 mean patch token, 2 both', (v) => Number(parseChoice(['0', '1', '2'] as const)(v)))
+    .option('-d, --data <source>', "images (default: the run's --data), as for ibot train")
+    .option('--held-out <n|fraction>', "held-out part (default: the run's)", parseCountOrFraction)
+    .addOption(new Option('--device <name>', 'where to compute').choices(DEVICES).default(undefined, 'cuda if usable, else native'))
+    .option('--threads <n>', 'CPU threads of the native device', (v) => parseInteger(v, 1))
+    .option('--eval-batch-size <n>', 'images per forward pass (default 256)', (v) => parseInteger(v, 1))
+    .action(async (opts: EvalKnnOptions) => {
+      await runEvalKnn(opts, io);
+    });
+
+  program.command('info')
+    .description('print the devices (native CPU, CUDA GPUs, wasm, cpu), what the native binary was built with, and versions')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: {json?: boolean}) => {
+      const report = await collectInfo();
+      io.stdout.write(opts.json ? JSON.stringify(report, null, 2) + '\n' : formatInfo(report));
+    });
+  return program;
+}
