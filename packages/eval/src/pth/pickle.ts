@@ -1,6 +1,6 @@
 // A restricted pickle machine for the data.pkl of torch.save files: only the opcodes state dicts use, and only the
-// globals that rebuild tensors and ordered dicts. It never imports, calls or constructs anything else: any other
-// opcode or global is a PthError naming it and its byte offset.
+// globals that rebuild tensors and ordered dicts (and, on request, argparse.Namespace read as a dict). It never imports,
+// calls or constructs anything else: any other opcode or global is a PthError naming it and its byte offset.
 import {PthError} from './errors.js';
 import {type PthStorage, PthTensor, rebuildTensor, STORAGE_TYPES} from './tensors.js';
 
@@ -19,6 +19,17 @@ const ALLOWED_GLOBALS = new Set([
 /** A reference to an allowed global: an inert name, never resolved to code. */
 class GlobalRef {
   constructor(readonly qualname: string) {}
+}
+
+/** The class of a training script's `args`: read as a plain dict of its attributes when the caller allows it. */
+const NAMESPACE = 'argparse.Namespace';
+
+export interface UnpickleOptions {
+  /**
+   * Accept argparse.Namespace (the `args` of full iBOT/DINO training checkpoints) and read it as a plain dict of its
+   * attributes: no class is instantiated, its pickled state is copied as data. Default false (refused).
+   */
+  namespaces?: boolean;
 }
 
 /** Resolves a persistent id ('storage', storage class, key, location, numel) to the storage's bytes. */
@@ -62,12 +73,14 @@ function describe(v: unknown): string {
 /**
  * Runs data.pkl. `file` names the source in errors; `loadStorage` resolves persistent ids.
  */
-export function unpickle(pkl: Uint8Array, file: string, loadStorage: StorageLoader): PthValue {
+export function unpickle(pkl: Uint8Array, file: string, loadStorage: StorageLoader,
+                         opts: UnpickleOptions = {}): PthValue {
   const view = new DataView(pkl.buffer, pkl.byteOffset, pkl.byteLength);
   const stack: unknown[] = [];
   const marks: number[] = [];
   const memo = new Map<number, unknown>();
   const orderedDicts = new WeakSet<object>();
+  const namespaces = new WeakSet<object>();
   const utf8 = new TextDecoder('utf-8', {fatal: true});
   let pos = 0;
   let opStart = 0;
@@ -113,7 +126,9 @@ export function unpickle(pkl: Uint8Array, file: string, loadStorage: StorageLoad
   };
   const global = (module: string, name: string): GlobalRef => {
     const q = `${module}.${name}`;
+    if (q === NAMESPACE && opts.namespaces) return new GlobalRef(q);
     if (!ALLOWED_GLOBALS.has(q)) {
+      if (q === NAMESPACE) fail(`global ${q} (a training script's args) is refused unless namespaces: true is given`);
       fail(`global ${q} is not allowed: a state-dict file may only name tensor storages, ` +
            '_rebuild_tensor_v2/_rebuild_parameter and OrderedDict (a pickled model or arbitrary object is refused)');
     }
@@ -260,10 +275,22 @@ export function unpickle(pkl: Uint8Array, file: string, loadStorage: StorageLoad
         break;
       }
       case 0x52: { const args = pop(), fn = pop(); stack.push(reduce(fn, args)); break; } // REDUCE
-      case 0x62: { // BUILD: only the state of an OrderedDict (a state dict's _metadata), which is dropped
-        pop();
+      case 0x81: { // NEWOBJ: only argparse.Namespace() (when allowed), which becomes an empty dict
+        const args = pop(), cls = pop();
+        if (!(cls instanceof GlobalRef) || cls.qualname !== NAMESPACE || !Array.isArray(args) || args.length) {
+          fail(`NEWOBJ of a ${describe(cls)}: only argparse.Namespace() is accepted (with namespaces: true)`);
+        }
+        const d = newDict();
+        namespaces.add(d);
+        stack.push(d);
+        break;
+      }
+      case 0x62: { // BUILD: the state of an OrderedDict (a state dict's _metadata, dropped) or of a Namespace (copied)
+        const state = pop();
         const target = top();
-        if (typeof target !== 'object' || target === null || !orderedDicts.has(target)) {
+        if (typeof target === 'object' && target !== null && namespaces.has(target)) {
+          for (const [k, v] of Object.entries(asDict(state, 'BUILD state'))) setItem(target as PthDict, k, v, fail);
+        } else if (typeof target !== 'object' || target === null || !orderedDicts.has(target)) {
           fail(`BUILD on a ${describe(target)}: only an OrderedDict's state is accepted`);
         }
         break;

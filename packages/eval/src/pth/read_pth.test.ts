@@ -28,7 +28,7 @@ function sameAsTorch(t: import('ava').ExecutionContext, dict: PthValue, want: Re
     t.true(v instanceof PthTensor, name);
     const tensor = v as PthTensor;
     t.deepEqual(tensor.shape, w.shape, `${name} shape`);
-    t.is(tensor.dtype, w.dtype, `${name} dtype`);
+    t.is<string, string>(tensor.dtype, w.dtype, `${name} dtype`);
     t.deepEqual(Array.from(tensor.data), w.values.map(Math.fround), `${name} values`);
   }
 }
@@ -197,4 +197,21 @@ test('a tensor view reaching past its storage is refused', (t) => {
   pkl[pkl.length - 10] = 1;
   const ok = readPth(pklZip(pkl, [['archive/data/0', storage]])) as PthTensor;
   t.deepEqual([ok.shape, Array.from(ok.data)], [[1], [2]]);
+});
+
+test('a full training checkpoint (args Namespace, optimizer state) is refused by default, read with namespaces: true', (t) => {
+  t.throws(() => readPthFile(fixture('ibot_full_tiny.pth')),
+           {instanceOf: PthError, message: /global argparse\.Namespace \(a training script's args\) is refused unless namespaces: true/});
+  const want = JSON.parse(readFileSync(fixture('ibot_full_tiny.json'), 'utf8'));
+  const ckpt = readPthFile(fixture('ibot_full_tiny.pth'), {namespaces: true}) as PthDict;
+  t.deepEqual(Object.keys(ckpt), ['student', 'teacher', 'optimizer', 'epoch', 'args']);
+  const plain = (v: PthValue) => JSON.parse(JSON.stringify(v));
+  t.deepEqual(plain(ckpt.args!), want.args);
+  const optimizer = ckpt.optimizer as PthDict;
+  t.deepEqual(plain(optimizer.param_groups!), want.param_groups);
+  const expAvg = ((optimizer.state as PthDict)['0'] as PthDict).exp_avg as PthTensor;
+  t.deepEqual([expAvg.shape, Array.from(expAvg.data)], [want.exp_avg.shape, want.exp_avg.values.map(Math.fround)]);
+  // Only Namespace is let through NEWOBJ, even with the option.
+  t.throws(() => readPth(pklZip([0x80, 2, 0x63, ...ascii('collections\nOrderedDict\n'), 0x29, 0x81, 0x2e]), {namespaces: true}),
+           {instanceOf: PthError, message: /NEWOBJ of a global collections\.OrderedDict/});
 });

@@ -4,11 +4,11 @@ import {readFileSync} from 'node:fs';
 import {basename} from 'node:path';
 
 import {PthError} from './errors.js';
-import {type PthValue, unpickle} from './pickle.js';
+import {type PthValue, unpickle, type UnpickleOptions} from './pickle.js';
 import {type PthStorage, STORAGE_TYPES} from './tensors.js';
 import {ZipArchive} from './zip.js';
 
-export interface ReadPthOptions {
+export interface ReadPthOptions extends UnpickleOptions {
   /** How errors name the source (default '<bytes>'). */
   name?: string;
 }
@@ -44,10 +44,10 @@ export function readPth(bytes: Uint8Array, opts: ReadPthOptions = {}): PthValue 
     storages.set(key, s);
     return s;
   };
-  return unpickle(zip.read(pkls[0]!), file, loadStorage);
+  return unpickle(zip.read(pkls[0]!), file, loadStorage, opts);
 }
 
 /** Reads a .pth file from disk (see readPth). */
-export function readPthFile(path: string): PthValue {
-  return readPth(readFileSync(path), {name: basename(path)});
+export function readPthFile(path: string, opts: ReadPthOptions = {}): PthValue {
+  return readPth(readFileSync(path), {name: basename(path), ...opts});
 }

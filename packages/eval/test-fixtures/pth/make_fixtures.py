@@ -121,6 +121,21 @@ with zipfile.ZipFile(os.path.join(HERE, 'dino_backbone_tiny.pth')) as src, \
     for info in src.infolist():
         dst.writestr(info.filename, src.read(info.filename))
 
+# A full training checkpoint as main_ibot.py saves it: the networks plus 'args' (an argparse.Namespace, pickled with
+# NEWOBJ + BUILD) and the optimizer state (ints, floats, tuples, lists, int keys). Read only with namespaces: true.
+import argparse  # noqa: E402
+lin = torch.nn.Linear(2, 3)
+opt = torch.optim.AdamW(lin.parameters(), lr=5e-4)
+lin(torch.randn(4, 2)).sum().backward()
+opt.step()
+args = argparse.Namespace(arch='vit_tiny', patch_size=4, out_dim=5, lr=0.0005, use_fp16=True,
+                          global_crops_scale=(0.14, 1.0), pred_shape='block')
+save('ibot_full_tiny.pth', {'student': student, 'teacher': teacher, 'optimizer': opt.state_dict(), 'epoch': 3,
+                            'args': args})
+with open(os.path.join(HERE, 'ibot_full_tiny.json'), 'w') as f:
+    json.dump({'args': vars(args), 'exp_avg': expected({'w': opt.state_dict()['state'][0]['exp_avg']})['w'],
+               'param_groups': opt.state_dict()['param_groups']}, f)
+
 print('torch', torch.__version__)
 for f in sorted(os.listdir(HERE)):
     print(f, os.path.getsize(os.path.join(HERE, f)))
