@@ -32,6 +32,11 @@ export interface UnpickleOptions {
   namespaces?: boolean;
 }
 
+/** A storage produced by BINPERSID; only _rebuild_tensor_v2 consumes it (a dict key '__storage' cannot pose as one). */
+class StorageRef {
+  constructor(readonly storage: PthStorage) {}
+}
+
 /** Resolves a persistent id ('storage', storage class, key, location, numel) to the storage's bytes. */
 export type StorageLoader = (storageType: string, key: string, numel: number) => PthStorage;
 
@@ -66,7 +71,9 @@ function describe(v: unknown): string {
   if (v === null) return 'None';
   if (v instanceof GlobalRef) return `global ${v.qualname}`;
   if (v instanceof PthTensor) return 'tensor';
+  if (v instanceof StorageRef) return 'storage';
   if (Array.isArray(v)) return 'list/tuple';
+  if (typeof v === 'object') return 'dict';
   return typeof v;
 }
 
@@ -158,11 +165,11 @@ export function unpickle(pkl: Uint8Array, file: string, loadStorage: StorageLoad
       case 'torch._utils._rebuild_tensor_v2': {
         // (storage, storage_offset, size, stride, requires_grad, backward_hooks[, metadata])
         if (args.length < 6 || args.length > 7) fail(`_rebuild_tensor_v2 takes 6 or 7 arguments, got ${args.length}`);
-        const storage = args[0] as {__storage?: PthStorage};
-        if (!storage || typeof storage !== 'object' || !('__storage' in storage)) {
-          fail(`_rebuild_tensor_v2's first argument is a ${describe(args[0])}, not a storage`);
+        const storage = args[0];
+        if (!(storage instanceof StorageRef)) {
+          return fail(`_rebuild_tensor_v2's first argument is a ${describe(storage)}, not a storage`);
         }
-        return rebuildTensor(storage.__storage!, args[1], args[2], args[3], where);
+        return rebuildTensor(storage.storage, args[1], args[2], args[3], where);
       }
       case 'torch._utils._rebuild_parameter': {
         // (data, requires_grad, backward_hooks): a Parameter is its tensor for us.
@@ -267,7 +274,7 @@ export function unpickle(pkl: Uint8Array, file: string, loadStorage: StorageLoad
           fail('persistent id has a bad storage key or element count');
         }
         try {
-          stack.push({__storage: loadStorage((type as GlobalRef).qualname.slice(6), key as string, numel as number)});
+          stack.push(new StorageRef(loadStorage((type as GlobalRef).qualname.slice(6), key as string, numel as number)));
         } catch (err) {
           if (err instanceof PthError) fail(err.message);
           throw err;
@@ -314,7 +321,7 @@ function toPublic(v: unknown, fail: (msg: string) => never): PthValue {
     if (x instanceof GlobalRef) fail(`the file holds a bare ${describe(x)}`);
     if (seen.has(x)) return;
     seen.add(x);
-    if ('__storage' in x && Object.getPrototypeOf(x) === Object.prototype) fail('the file holds a bare storage');
+    if (x instanceof StorageRef) fail('the file holds a bare storage');
     for (const y of Array.isArray(x) ? x : Object.values(x)) check(y);
   };
   check(v);

@@ -215,3 +215,10 @@ test('a full training checkpoint (args Namespace, optimizer state) is refused by
   t.throws(() => readPth(pklZip([0x80, 2, 0x63, ...ascii('collections\nOrderedDict\n'), 0x29, 0x81, 0x2e]), {namespaces: true}),
            {instanceOf: PthError, message: /NEWOBJ of a global collections\.OrderedDict/});
 });
+
+test('a dict posing as a storage is not one', (t) => {
+  // _rebuild_tensor_v2({'__storage': 'x'}, 0, (), (), False, None)
+  const pkl = [0x80, 2, 0x63, ...ascii('torch._utils\n_rebuild_tensor_v2\n'), 0x28, 0x7d, 0x8c, 9, ...ascii('__storage'),
+    0x8c, 1, ...ascii('x'), 0x73, 0x4b, 0, 0x29, 0x29, 0x89, 0x4e, 0x74, 0x52, 0x2e];
+  t.throws(() => readPth(pklZip(pkl)), {instanceOf: PthError, message: /first argument is a dict, not a storage/});
+});

@@ -1,6 +1,7 @@
 // Reads a torch.save file (the zip format of PyTorch ≥ 1.6) without Python: <archive>/data.pkl through the restricted
 // pickle machine, tensor storages from <archive>/data/<key>, byte order from <archive>/byteorder when present.
-import {readFileSync} from 'node:fs';
+import {constants as bufferConstants} from 'node:buffer';
+import {closeSync, fstatSync, openSync, readSync} from 'node:fs';
 import {basename} from 'node:path';
 
 import {PthError} from './errors.js';
@@ -47,7 +48,29 @@ export function readPth(bytes: Uint8Array, opts: ReadPthOptions = {}): PthValue 
   return unpickle(zip.read(pkls[0]!), file, loadStorage, opts);
 }
 
-/** Reads a .pth file from disk (see readPth). */
+/**
+ * Reads a .pth file from disk (see readPth). The file is read into one buffer (readFileSync stops at 2 GiB; this goes
+ * to Node's Buffer limit), and stored storages are views into it, not copies.
+ */
 export function readPthFile(path: string, opts: ReadPthOptions = {}): PthValue {
-  return readPth(readFileSync(path), {name: basename(path), ...opts});
+  const name = basename(path);
+  const fd = openSync(path, 'r');
+  let bytes: Buffer;
+  try {
+    const size = fstatSync(fd).size;
+    if (size > bufferConstants.MAX_LENGTH) {
+      throw new PthError(`${name}: ${size} bytes is more than one Node buffer holds (${bufferConstants.MAX_LENGTH})`);
+    }
+    bytes = Buffer.allocUnsafe(size);
+    let done = 0;
+    while (done < size) {
+      const n = readSync(fd, bytes, done, Math.min(size - done, 1 << 30), done);
+      if (n === 0) break;
+      done += n;
+    }
+    bytes = bytes.subarray(0, done);
+  } finally {
+    closeSync(fd);
+  }
+  return readPth(bytes, {name, ...opts});
 }
