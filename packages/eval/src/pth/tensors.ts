@@ -47,6 +47,11 @@ export function halfToFloat(h: number): number {
 function elementReader(s: PthStorage): (i: number) => number {
   const v = new DataView(s.bytes.buffer, s.bytes.byteOffset, s.bytes.byteLength);
   const le = s.littleEndian;
+  if (s.dtype === 'float32' && le && s.bytes.byteOffset % 4 === 0) {
+    // torch aligns storages in the zip, so the usual strided case reads through a typed view (several times faster).
+    const f = new Float32Array(s.bytes.buffer, s.bytes.byteOffset, s.numel);
+    return (i) => f[i]!;
+  }
   switch (s.dtype) {
     case 'float32': return (i) => v.getFloat32(i * 4, le);
     case 'float64': return (i) => v.getFloat64(i * 8, le);
