@@ -1,5 +1,14 @@
-// @ibotjs/eval: frozen-feature evaluation of ibotjs backbones (IBOT_SPEC §6): feature extraction and weighted k-NN.
+// @ibotjs/eval: frozen-feature evaluation of ibotjs backbones (IBOT_SPEC §6): feature extraction, weighted k-NN,
+// clustering metrics, and the restricted reader of official PyTorch (.pth) checkpoints.
 export {
   knnClassify, knnClassifyMany, KNN_DEFAULT_K, KNN_DEFAULT_T, l2NormalizeRows, rankOf, type KnnOptions, type KnnResult,
 } from './knn.js';
 export {defaultNormalization, extractFeatures, poolFeatures, type AvgPool, type ExtractOptions, type Features} from './features.js';
+export {
+  adjustedRandIndex, clusteringMetrics, type ClusteringMetrics, contingency, type Contingency, fowlkesMallows,
+  hungarian, hungarianAccuracy, normalizedMutualInfo,
+} from './cluster.js';
+export {
+  convertOfficialCheckpoint, type ConvertedCheckpoint, type ConvertOptions, PthError, type PthDict, type PthDType,
+  PthTensor, type PthValue, readPth, readPthFile, type ReadPthOptions, type UnpickleOptions,
+} from './pth/index.js';
