@@ -3,6 +3,7 @@
 import {presets} from '@ibotjs/ibot';
 import {Command, InvalidArgumentError, Option} from 'commander';
 
+import {type ConvertCliOptions, runConvert} from './convert_command.js';
 import {DEVICES} from './device.js';
 import {type EvalKnnOptions, runEvalKnn} from './eval_command.js';
 import {collectInfo, formatInfo} from './info_command.js';
@@ -101,6 +102,20 @@ export function createProgram(io: Io): Command {
     .option('--eval-batch-size <n>', 'images per forward pass (default 256)', (v) => parseInteger(v, 1))
     .action(async (opts: EvalKnnOptions) => {
       await runEvalKnn(opts, io);
+    });
+
+  program.command('convert')
+    .description('convert an official iBOT/DINO PyTorch checkpoint (.pth) into a safetensors file of the backbone ' +
+                 '(official parameter names and shapes, what vit.loadStateDict reads), without Python: the .pth is ' +
+                 'read by a restricted reader that accepts state dicts and tensor storage only')
+    .argument('<input.pth>', 'the PyTorch checkpoint (a full training checkpoint or a released backbone)')
+    .argument('<output.safetensors>', 'where to write the backbone (atomically)')
+    .addOption(new Option('--key <which>', 'network of a full training checkpoint').choices(['teacher', 'student'])
+                   .default('teacher'))
+    .option('--with-head', "also write the projection head's parameters, under 'head.'")
+    .option('--allow-args', "read the 'args' namespace of full training checkpoints as plain data (otherwise refused)")
+    .action((input: string, output: string, opts: ConvertCliOptions) => {
+      runConvert(input, output, opts, io);
     });
 
   program.command('info')
