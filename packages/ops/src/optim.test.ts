@@ -37,13 +37,11 @@ function makeVariable(values: ArrayLike<number>, shape: number[]): tf.Variable {
 function close(t: ExecutionContext, got: ArrayLike<number>, want: ArrayLike<number>, rtol: number, atol: number,
                label: string): void {
   t.is(got.length, want.length, `${label}: length`);
-  for (let i = 0; i < want.length; i++) {
-    if (!(Math.abs(got[i]! - want[i]!) <= atol + rtol * Math.abs(want[i]!))) {
-      t.fail(`${label}[${i}]: got ${got[i]}, want ${want[i]}`);
-      return;
-    }
+  let bad = -1;
+  for (let i = 0; i < want.length && bad < 0; i++) {
+    if (!(Math.abs(got[i]! - want[i]!) <= atol + rtol * Math.abs(want[i]!))) bad = i;
   }
-  t.pass();
+  t.is(bad, -1, `${label}[${bad}]: got ${got[bad]}, want ${want[bad]}`);
 }
 
 for (const [backend, impl] of settings) {

@@ -25,12 +25,9 @@ test('mulhi32 and mullo32 equal the 64-bit product\'s halves', (t) => {
   const pairs: Array<[number, number]> = [];
   for (const a of edge) for (const b of edge) pairs.push([a, b]);
   for (let i = 0; i < 20000; i++) pairs.push([next(), next()]);
-  for (const [a, b] of pairs) {
+  const wrong = pairs.find(([a, b]) => {
     const p = BigInt(a) * BigInt(b);
-    if (mulhi32(a, b) !== Number(p >> 32n) || mullo32(a, b) !== Number(p & 0xffffffffn)) {
-      t.fail(`${a} * ${b}: hi ${mulhi32(a, b)} lo ${mullo32(a, b)} vs ${p}`);
-      return;
-    }
-  }
-  t.pass();
+    return mulhi32(a, b) !== Number(p >> 32n) || mullo32(a, b) !== Number(p & 0xffffffffn);
+  });
+  t.is(wrong, undefined, wrong && `${wrong[0]} * ${wrong[1]}: hi ${mulhi32(...wrong)} lo ${mullo32(...wrong)}`);
 });
