@@ -33,6 +33,8 @@ import {FusedAttention, FusedAttentionGrad, fusedAttention, IbotDistill, IbotDis
 import {info, type NativeBackend, nativeAddon} from '@ibotjs/tfjs-backend-native';
 import * as tf from '@tensorflow/tfjs-core';
 
+import {sampleMs} from './sample_ms.js';
+
 const {values: args} = parseArgs({
   options: {
     backend: {type: 'string', default: 'cuda'},
@@ -73,36 +75,12 @@ if (tf.getBackend() !== backendName) {
 const backend = tf.backend() as unknown as NativeBackend;
 const onCuda = backendName === 'cuda';
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
-
-/** Per-run milliseconds of `run` (which disposes what it makes): the median of `samples` samples of ~20 ms each. */
-function sampleMs(run: () => void): number {
-  run();
-  addon.synchronize();
-  let t0 = performance.now();
-  let reps = 0;
-  while (performance.now() - t0 < 20 || reps < 3) {  // calibrate how many runs make a ~20 ms sample
-    run();
-    reps++;
-    if (reps % 4 === 0) addon.synchronize();
-  }
-  addon.synchronize();
-  const per: number[] = [];
-  for (let s = 0; s < samples; s++) {
-    t0 = performance.now();
-    for (let r = 0; r < reps; r++) run();
-    addon.synchronize();
-    per.push((performance.now() - t0) / reps);
-  }
-  return median(per);
-}
-
 // Copy bandwidth: a device-to-device copy (host-to-host on 'native') counted as bytes read + bytes written; 1 GiB on
 // the GPU, 64 MiB on the CPU (this check only proves the script works there).
 const copyElems = onCuda ? 2 ** 28 : 2 ** 24;
 const device = onCuda ? 1 : 0;
 const src = addon.alloc(device, 0, copyElems), dst = addon.alloc(device, 0, copyElems);
-const copyMs = sampleMs(() => addon.copy(src, dst));
+const copyMs = sampleMs(() => addon.copy(src, dst), samples);
 addon.free(src);
 addon.free(dst);
 const copyGBs = (2 * 4 * copyElems) / copyMs / 1e6;
@@ -150,7 +128,7 @@ function bench(name: string, impl: 'fused' | 'composite', kernels: string[], run
     const fusedImpl: FusedImpl = impl === 'fused' ? 'kernel' : 'composite';
     try {
       backend.resetFallbacks();
-      row.ms = sampleMs(() => tf.dispose(withFusedImpl(fusedImpl, run)));
+      row.ms = sampleMs(() => tf.dispose(withFusedImpl(fusedImpl, run)), samples);
       const fell = Object.entries(backend.fallbacks());
       if (fell.length > 0) row.note = `cpu fallback: ${fell.map(([k, n]) => `${k} ×${n}`).join(', ')}`;
       if (row.bytes) row.gbs = row.bytes / row.ms / 1e6;

@@ -11,36 +11,13 @@ import {info, nativeAddon} from '@ibotjs/tfjs-backend-native';
 import * as tf from '@tensorflow/tfjs-core';
 
 import {loadKernelCases} from '../lib/kernel_cases.js';
+import {sampleMs} from './sample_ms.js';
 
 const {values: args} = parseArgs({options: {json: {type: 'string'}, only: {type: 'string'}}});
 const addon = nativeAddon();
 await tf.setBackend('cuda');
 if (tf.getBackend() !== 'cuda') throw new Error(`the cuda backend is not available: ${info().cuda.reason}`);
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
-
-function sampleMs(run: () => void, samples = 9): number {
-  run();
-  addon.synchronize();
-  let t0 = performance.now();
-  let reps = 0;
-  while (performance.now() - t0 < 20 || reps < 3) {  // calibrate how many runs make a ~20 ms sample
-    run();
-    reps++;
-    if (reps % 4 === 0) addon.synchronize();
-  }
-  addon.synchronize();
-  const per: number[] = [];
-  for (let s = 0; s < samples; s++) {
-    t0 = performance.now();
-    for (let r = 0; r < reps; r++) run();
-    addon.synchronize();
-    per.push((performance.now() - t0) / reps);
-  }
-  return median(per);
-}
-
-// Copy bandwidth: 1 GiB device-to-device, counted as bytes read + bytes written.
 const copyElems = 2 ** 28;
 const src = addon.alloc(1, 0, copyElems), dst = addon.alloc(1, 0, copyElems);
 const copyMs = sampleMs(() => addon.copy(src, dst));

@@ -8,6 +8,7 @@ import json
 import warnings
 
 import torch
+from torch_timing import sample_ms  # this folder is on sys.path when run as a script
 import torch.nn.functional as F
 
 parser = argparse.ArgumentParser()
@@ -23,36 +24,11 @@ torch.set_float32_matmul_precision("high")  # the same switch in newer PyTorch's
 dev = torch.device("cuda")
 
 
-def sample_ms(fn, samples=args.samples):
-    fn()
-    torch.cuda.synchronize()
-    start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-    reps = 1
-    while True:  # calibrate to ~20 ms per sample
-        start.record()
-        for _ in range(reps):
-            fn()
-        end.record()
-        torch.cuda.synchronize()
-        if start.elapsed_time(end) >= 20 or reps >= 4096:
-            break
-        reps *= 2
-    per = []
-    for _ in range(samples):
-        start.record()
-        for _ in range(reps):
-            fn()
-        end.record()
-        torch.cuda.synchronize()
-        per.append(start.elapsed_time(end) / reps)
-    return sorted(per)[len(per) // 2]
-
-
 rows = []
 
 
 def record(name, fn):
-    ms = sample_ms(fn)
+    ms = sample_ms(fn, args.samples)
     rows.append({"name": name, "ms": ms})
     print(f"  torch {name}: {ms:.3f} ms", flush=True)
 

@@ -6,6 +6,7 @@ import json
 import os
 
 import torch
+from torch_timing import sample_ms  # this folder is on sys.path when run as a script
 
 here = os.path.dirname(os.path.abspath(__file__))
 parser = argparse.ArgumentParser()
@@ -41,31 +42,6 @@ def make(spec):
         # .contiguous() materialises the permuted copy, as tf.transpose does.
         return xs, lambda: xs[0].permute(*spec["perm"]).contiguous()
     raise ValueError(op)
-
-
-def sample_ms(fn, samples=9):
-    fn()
-    torch.cuda.synchronize()
-    start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-    reps = 1
-    while True:  # calibrate to ~20 ms per sample
-        start.record()
-        for _ in range(reps):
-            fn()
-        end.record()
-        torch.cuda.synchronize()
-        if start.elapsed_time(end) >= 20 or reps >= 4096:
-            break
-        reps *= 2
-    per = []
-    for _ in range(samples):
-        start.record()
-        for _ in range(reps):
-            fn()
-        end.record()
-        torch.cuda.synchronize()
-        per.append(start.elapsed_time(end) / reps)
-    return sorted(per)[len(per) // 2]
 
 
 spec = json.load(open(os.path.join(here, "..", "kernel_cases.json")))
