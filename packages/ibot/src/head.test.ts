@@ -3,38 +3,13 @@
 // patch rows, mean patch logits) against the full forward, values and gradients.
 import '@ibotjs/tfjs-backend-native/testing-setup';
 
-import test, {type ExecutionContext} from 'ava';
+import test from 'ava';
 import * as tf from '@tensorflow/tfjs-core';
-import {backendUnderTest, useBackend} from '@ibotjs/tfjs-backend-native/testing/parity';
 import {seededRng} from '@ibotjs/tfjs-backend-native/testing/random';
 
 import {IbotHead} from './head.js';
+import {near, onBackends} from './testing/compare.js';
 import {filledStateDict, sinInput} from './testing/spec_inputs.js';
-
-const BACKENDS = [...new Set(['cpu', backendUnderTest])];
-
-/** Runs fn once per backend, inside tidy, restoring the backend under test afterwards. */
-function onBackends(fn: (backend: string) => void): void {
-  try {
-    for (const b of BACKENDS) {
-      useBackend(b);
-      tf.tidy(() => fn(b));
-    }
-  } finally {
-    useBackend(backendUnderTest);
-  }
-}
-
-function near(t: ExecutionContext, got: ArrayLike<number>, want: ArrayLike<number>, rtol: number, atol: number,
-              label: string): void {
-  t.is(got.length, want.length, `${label}: length`);
-  let worst = 0, at = -1;
-  for (let i = 0; i < want.length; i++) {
-    const excess = Math.abs(got[i]! - want[i]!) - (atol + rtol * Math.abs(want[i]!));
-    if (!(excess <= worst)) [worst, at] = [excess, i];
-  }
-  t.true(at < 0, at < 0 ? label : `${label}: [${at}] got ${got[at]}, want ${want[at]}`);
-}
 
 /** T5's head, filled by the §9 rule. */
 function t5Head(shared: boolean): IbotHead {

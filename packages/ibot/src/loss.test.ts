@@ -4,39 +4,15 @@
 // avoidance, patch centre through the head's mean bottleneck) against the all-patches form.
 import '@ibotjs/tfjs-backend-native/testing-setup';
 
-import test, {type ExecutionContext} from 'ava';
+import test from 'ava';
 import * as tf from '@tensorflow/tfjs-core';
-import {backendUnderTest, useBackend} from '@ibotjs/tfjs-backend-native/testing/parity';
 import {seededRng, type Rng} from '@ibotjs/tfjs-backend-native/testing/random';
 
 import {IbotHead} from './head.js';
 import {IbotLoss, linspace, teacherTempSchedule, type IbotLossInputs, type IbotLossOptions} from './loss.js';
 import {MaskedRows} from './masked_rows.js';
+import {near, onBackends} from './testing/compare.js';
 import {specInput} from './testing/spec_inputs.js';
-
-const BACKENDS = [...new Set(['cpu', backendUnderTest])];
-
-function onBackends(fn: (backend: string) => void): void {
-  try {
-    for (const b of BACKENDS) {
-      useBackend(b);
-      tf.tidy(() => fn(b));
-    }
-  } finally {
-    useBackend(backendUnderTest);
-  }
-}
-
-function near(t: ExecutionContext, got: ArrayLike<number>, want: ArrayLike<number>, rtol: number, atol: number,
-              label: string): void {
-  t.is(got.length, want.length, `${label}: length`);
-  let worst = 0, at = -1;
-  for (let i = 0; i < want.length; i++) {
-    const excess = Math.abs(got[i]! - want[i]!) - (atol + rtol * Math.abs(want[i]!));
-    if (!(excess <= worst)) [worst, at] = [excess, i];
-  }
-  t.true(at < 0, at < 0 ? label : `${label}: [${at}] got ${got[at]}, want ${want[at]}`);
-}
 
 // ---------------------------------------------------------------------------------------------------------------------
 // Float64 reference, straight from the formulas of §4.2 and §4.3.
