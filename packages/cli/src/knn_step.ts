@@ -12,6 +12,8 @@ export interface KnnStepOptions {
   batchSize: number;
   mean: readonly number[];
   std: readonly number[];
+  /** Side of the images (default: the backbone's imgSize; required for pixels). */
+  imageSize?: number;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -22,9 +24,11 @@ export interface KnnSummary extends Omit<KnnResult, 'predictions'> {
   seconds: number;
 }
 
-export async function runKnn(backbone: ViT, train: Dataset, heldOut: Dataset, o: KnnStepOptions): Promise<KnnSummary[]> {
+/** backbone null: the raw-pixel baseline (features = the normalised images at `imageSize`). */
+export async function runKnn(backbone: ViT | null, train: Dataset, heldOut: Dataset, o: KnnStepOptions): Promise<KnnSummary[]> {
   const start = performance.now();
-  const size = backbone.config.imgSize;
+  const size = o.imageSize ?? backbone?.config.imgSize;
+  if (size === undefined) throw new Error('runKnn: the pixel baseline needs imageSize');
   // Fixed-size images the size of the model are used as they are; others get the protocol's resize (256/224) + crop.
   const resize = (ds: Dataset) => (ds.imageShape && ds.imageShape[0] === size && ds.imageShape[1] === size ? size : Math.round((size * 256) / 224));
   const total = train.size + heldOut.size;
@@ -45,8 +49,9 @@ export async function runKnn(backbone: ViT, train: Dataset, heldOut: Dataset, o:
   }
 }
 
-export function formatKnn(r: KnnSummary, key: 'teacher' | 'student' = 'teacher'): string {
-  const feat = ['CLS', 'mean patch token', 'CLS + mean patch token'][r.avgpool];
-  return `k-NN accuracy (${key} ${feat}, k = ${r.k}, T = ${r.T}; ${r.trainImages} reference / ${r.testImages} held-out images): ` +
+/** `what`: whose features, e.g. 'teacher' (then the pooling is named), 'random ViT', 'raw pixels' (used as given). */
+export function formatKnn(r: KnnSummary, what = 'teacher'): string {
+  const feat = what === 'raw pixels' ? what : `${what} ${['CLS', 'mean patch token', 'CLS + mean patch token'][r.avgpool]}`;
+  return `k-NN accuracy (${feat}, k = ${r.k}, T = ${r.T}; ${r.trainImages} reference / ${r.testImages} held-out images): ` +
          `top-1 ${r.top1.toFixed(2)} %, top-5 ${r.top5.toFixed(2)} %`;
 }

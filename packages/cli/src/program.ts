@@ -1,6 +1,6 @@
 // The `ibot` command line (commander): `ibot train` with every hyper-parameter as a flag, `ibot info`. Built by a
 // function so that tests can parse arguments and capture output without a child process.
-import {presets} from '@ibotjs/ibot';
+import {DEFAULT_PRESET, presets} from '@ibotjs/ibot';
 import {Command, InvalidArgumentError, Option} from 'commander';
 
 import {type ConvertCliOptions, runConvert} from './convert_command.js';
@@ -89,7 +89,10 @@ export function createProgram(io: Io): Command {
   evalCmd.command('knn')
     .description("k-NN accuracy of a run's checkpoint (IBOT_SPEC §6.2: final-normed CLS, L2-normalised, cosine top-k, " +
                  'exp(sim/T) voting) on the run\'s held-out images, for several k from one similarity pass')
-    .requiredOption('-o, --output <dir>', 'the run folder (written by ibot train)')
+    .option('-o, --output <dir>', 'the run folder (written by ibot train)')
+    .addOption(new Option('--baseline <which>', 'evaluate a reference instead of a run: a randomly initialised ViT of the preset, or raw pixels')
+                   .choices(['random', 'pixels']))
+    .option('--preset <name>', `with --baseline: the preset that shapes the ViT and its image size (default ${DEFAULT_PRESET})`)
     .option('--checkpoint <name>', 'a checkpoint in <dir>/checkpoints (default: the latest)')
     .addOption(new Option('--key <which>', 'backbone to evaluate').choices(['teacher', 'student']).default('teacher'))
     .option('--knn-k <k[,k...]>', 'neighbours (default 10,20,100,200)', (v) => parseNumberList(v).map((k) => parseInteger(String(k), 1)))

@@ -84,7 +84,10 @@ test.serial('a few steps on synthetic images, resumed for another epoch, each en
     t.regex(none.err, /ibot: error: the run config .*nowhere.*config\.json: no such file/);
     const missing = await run('eval', 'knn');
     t.is(missing.code, 1);
-    t.regex(missing.err, /required option '-o, --output <dir>' not specified/);
+    t.regex(missing.err, /ibot eval knn: give --output <run folder> or --baseline random\|pixels/);
+    const both = await run('eval', 'knn', '--output', out, '--baseline', 'pixels');
+    t.is(both.code, 1);
+    t.regex(both.err, /give either --output \(a run\) or --baseline, not both/);
   } finally {
     rmSync(dir, {recursive: true, force: true});
   }
@@ -104,4 +107,19 @@ test.serial('the default data: the embedded Fashion-MNIST split, trained on and 
   } finally {
     rmSync(dir, {recursive: true, force: true});
   }
+});
+
+test.serial('eval knn baselines: raw pixels and a random ViT, without a run folder', async (t) => {
+  const common = ['--data', 'synthetic:90', '--held-out', '30', '--knn-k', '5', '--device', backendUnderTest];
+  const pixels = await run('eval', 'knn', '--baseline', 'pixels', ...common);
+  t.is(pixels.code, 0, pixels.err);
+  t.regex(pixels.err, /raw pixels, device \w+, synthetic images \(90\): 60 training images, 30 held out/);
+  const px = /^k-NN accuracy \(raw pixels, k = 5, T = 0.07; 60 reference \/ 30 held-out images\): top-1 ([\d.]+) %/.exec(pixels.out);
+  t.truthy(px, pixels.out);
+  const random = await run('eval', 'knn', '--baseline', 'random', ...common);
+  t.is(random.code, 0, random.err);
+  t.regex(random.err, /a randomly initialised ViT-tiny\/4 \(seed 0\)/);
+  t.regex(random.out, /^k-NN accuracy \(random ViT CLS, k = 5, T = 0.07; 60 reference \/ 30 held-out images\): top-1 [\d.]+ %/);
+  // The synthetic classes differ in their pixels (colour and pattern): raw pixels separate them well above chance (10 %).
+  t.true(Number(px![1]) > 30, `pixels top-1 ${px![1]} %`);
 });

@@ -46,9 +46,13 @@ export async function defaultNormalization(dataset: Dataset): Promise<{mean: num
   return computeChannelStats(dataset, {maxItems: 10000});
 }
 
-/** Pools one batch of images [B, H, W, C] into features [B, D'] (eval mode: no drop path, no mask). */
-export function poolFeatures(vit: ViT, images: tf.Tensor4D, avgpool: AvgPool): tf.Tensor2D {
+/**
+ * Pools one batch of images [B, H, W, C] into features [B, D'] (eval mode: no drop path, no mask). Without a ViT
+ * (the raw-pixel baseline) the feature is the normalised image itself, flattened: [B, H·W·C].
+ */
+export function poolFeatures(vit: ViT | null, images: tf.Tensor4D, avgpool: AvgPool): tf.Tensor2D {
   return tf.tidy(() => {
+    if (vit === null) return tf.reshape(images, [images.shape[0], -1]) as tf.Tensor2D;
     if (avgpool === 0) return vit.forward(images, {returnAllTokens: false, training: false}) as tf.Tensor2D;
     const tokens = vit.getIntermediateLayers(images, 1)[0]!; // [B, 1+N, D], final-normed
     const [b, n1, d] = tokens.shape;
@@ -59,16 +63,17 @@ export function poolFeatures(vit: ViT, images: tf.Tensor4D, avgpool: AvgPool): t
   });
 }
 
-/** Features and labels of every item of `dataset`, in dataset order. */
-export async function extractFeatures(vit: ViT, dataset: Dataset, options: ExtractOptions = {}): Promise<Features> {
+/** Features and labels of every item of `dataset`, in dataset order; `vit` null: the raw (normalised) pixels. */
+export async function extractFeatures(vit: ViT | null, dataset: Dataset, options: ExtractOptions = {}): Promise<Features> {
   const batchSize = options.batchSize ?? 64;
   const avgpool = options.avgpool ?? 0;
   if (avgpool !== 0 && avgpool !== 1 && avgpool !== 2) throw new Error(`extractFeatures: avgpool must be 0, 1 or 2, got ${String(avgpool)}`);
   if (dataset.size < 1) throw new Error('extractFeatures: the dataset is empty');
-  if (dataset.channels !== vit.config.inChans) {
+  if (vit !== null && dataset.channels !== vit.config.inChans) {
     throw new Error(`extractFeatures: the dataset has ${dataset.channels}-channel images, the ViT takes ${vit.config.inChans}`);
   }
-  const size = options.imageSize ?? vit.config.imgSize;
+  const size = options.imageSize ?? vit?.config.imgSize ?? dataset.imageShape?.[0];
+  if (size === undefined) throw new Error('extractFeatures: give imageSize for raw pixels of a dataset with images of several sizes');
   let {mean, std} = options;
   if (mean === undefined || std === undefined) {
     const d = await defaultNormalization(dataset);
