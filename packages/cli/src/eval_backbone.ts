@@ -4,7 +4,7 @@
 import {join, resolve} from 'node:path';
 
 import {
-  CheckpointStore, DEFAULT_PRESET, type IbotTrainConfig, type LoadedCheckpoint, normalization, resolveTrainConfig,
+  backboneConfigOf, CheckpointStore, DEFAULT_PRESET, type IbotTrainConfig, type LoadedCheckpoint, normalization, resolveTrainConfig,
 } from '@ibotjs/ibot';
 import {createViT, type ViT} from '@ibotjs/vit';
 
@@ -61,10 +61,7 @@ function readRun(dir: string): {config: IbotTrainConfig; meta: Partial<RunMeta>}
 }
 
 function backboneOf(config: IbotTrainConfig, key: 'teacher' | 'student'): ViT {
-  return createViT({
-    variant: config.arch, embedDim: config.embedDim, depth: config.depth, numHeads: config.numHeads, patchSize: config.patchSize,
-    imgSize: config.imgSize, inChans: config.inChans, maskedImModeling: key === 'student', seed: config.seed,
-  });
+  return createViT({...backboneConfigOf(config), maskedImModeling: key === 'student'});
 }
 
 /** Opens what `o` names; `command` prefixes the error messages (e.g. 'ibot eval linear'). */

@@ -5,6 +5,7 @@ import {Command, InvalidArgumentError, Option} from 'commander';
 
 import {type ConvertCliOptions, runConvert} from './convert_command.js';
 import {DEVICES} from './device.js';
+import {type EvalClusterOptions, runEvalCluster} from './eval_cluster_command.js';
 import {type EvalKnnOptions, runEvalKnn} from './eval_command.js';
 import {collectInfo, formatInfo} from './info_command.js';
 import {parseChoice, parseCountOrFraction, parseInteger, parseNumber, parseNumberList} from './parse.js';
@@ -105,6 +106,26 @@ export function createProgram(io: Io): Command {
     .option('--eval-batch-size <n>', 'images per forward pass (default 256)', (v) => parseInteger(v, 1))
     .action(async (opts: EvalKnnOptions) => {
       await runEvalKnn(opts, io);
+    });
+
+  evalCmd.command('cluster')
+    .description('unsupervised classification (IBOT_SPEC §6.6): each image goes to the argmax of the head\'s CLS logits ' +
+                 'over its K prototypes (raw logits, no centring); NMI, ARI, Fowlkes-Mallows and Hungarian-matched accuracy ' +
+                 'against the labels')
+    .option('-o, --output <dir>', 'the run folder (written by ibot train)')
+    .addOption(new Option('--baseline <which>', 'cluster with a randomly initialised ViT and head of the preset instead of a run')
+                   .choices(['random']))
+    .option('--preset <name>', `with --baseline: the preset that shapes the ViT and head (default ${DEFAULT_PRESET})`)
+    .option('--checkpoint <name>', 'a checkpoint in <dir>/checkpoints (default: the latest)')
+    .addOption(new Option('--key <which>', 'backbone and head to use').choices(['teacher', 'student']).default('teacher'))
+    .addOption(new Option('--split <which>', 'images to cluster').choices(['held-out', 'train']).default('held-out'))
+    .option('-d, --data <source>', "images (default: the run's --data), as for ibot train")
+    .option('--held-out <n|fraction>', "held-out part (default: the run's)", parseCountOrFraction)
+    .addOption(new Option('--device <name>', 'where to compute').choices(DEVICES).default(undefined, 'cuda if usable, else native'))
+    .option('--threads <n>', 'CPU threads of the native device', (v) => parseInteger(v, 1))
+    .option('--eval-batch-size <n>', 'images per forward pass (default 256)', (v) => parseInteger(v, 1))
+    .action(async (opts: EvalClusterOptions) => {
+      await runEvalCluster(opts, io);
     });
 
   program.command('convert')

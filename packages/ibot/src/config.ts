@@ -319,3 +319,19 @@ export function validateTrainConfig(c: IbotTrainConfig): void {
   int('saveEverySteps', 0);
   int('maxStepsPerEpoch', 0);
 }
+
+/** The ViT options of a training config (the trainer's student and teacher, and every evaluation, build it this way). */
+export function backboneConfigOf(c: IbotTrainConfig) {
+  return {
+    variant: c.arch, embedDim: c.embedDim, depth: c.depth, numHeads: c.numHeads, patchSize: c.patchSize, imgSize: c.imgSize,
+    inChans: c.inChans, seed: c.seed,
+  };
+}
+
+/** The head options of a training config; `inDim` is the backbone's width (which the config may leave to the variant). */
+export function headConfigOf(c: IbotTrainConfig, inDim: number) {
+  return {
+    inDim, outDim: c.outDim, patchOutDim: c.patchOutDim, hiddenDim: c.headHiddenDim, bottleneckDim: c.headBottleneckDim,
+    nlayers: c.headLayers, normLastLayer: c.normLastLayer, sharedHead: c.sharedHead, seed: c.seed + 1,
+  };
+}

@@ -9,7 +9,7 @@ export {paramGroups, type ParamGroups, type ParamLike} from './param_groups.js';
 export {truncNormal, uniformInit} from './init.js';
 export * from './checkpoint/index.js';
 export {
-  DEFAULT_PRESET, presets, resolveTrainConfig, validateTrainConfig, type DataConfig, type IbotTrainConfig,
+  backboneConfigOf, DEFAULT_PRESET, headConfigOf, presets, resolveTrainConfig, validateTrainConfig, type DataConfig, type IbotTrainConfig,
   type NormalizeConfig, type PresetName,
 } from './config.js';
 export {

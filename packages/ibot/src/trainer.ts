@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import {CheckpointStore, STATE_TENSORS, type LoadedCheckpoint} from './checkpoint/store.js';
 import type {FloatTensor} from './checkpoint/safetensors.js';
-import {validateTrainConfig, type IbotTrainConfig} from './config.js';
+import {backboneConfigOf, headConfigOf, validateTrainConfig, type IbotTrainConfig} from './config.js';
 import {createTrainLoader, normalization, openTrainDataset} from './data.js';
 import {IbotHead} from './head.js';
 import {IbotLoss} from './loss.js';
@@ -145,17 +145,10 @@ export class IbotTrainer {
     this.loader = loader;
     this.store = store;
     this.itersPerEpoch = itersPerEpoch;
-    const vit = {
-      variant: config.arch, embedDim: config.embedDim, depth: config.depth, numHeads: config.numHeads,
-      patchSize: config.patchSize, imgSize: config.imgSize, inChans: config.inChans, seed: config.seed,
-    };
+    const vit = backboneConfigOf(config);
     this.student = createViT({...vit, maskedImModeling: true, dropPathRate: config.dropPath, returnAllTokens: true});
     this.teacher = createViT({...vit, maskedImModeling: false, dropPathRate: 0, returnAllTokens: true});
-    const head = {
-      inDim: this.student.config.embedDim, outDim: config.outDim, patchOutDim: config.patchOutDim,
-      hiddenDim: config.headHiddenDim, bottleneckDim: config.headBottleneckDim, nlayers: config.headLayers,
-      normLastLayer: config.normLastLayer, sharedHead: config.sharedHead, seed: config.seed + 1,
-    };
+    const head = headConfigOf(config, this.student.config.embedDim);
     this.studentHead = new IbotHead(head);
     this.teacherHead = new IbotHead(head);
     // The teacher starts as a copy of the student (strict=False: it has no masked_embed).
