@@ -2,7 +2,7 @@
 // clear error and exit code 1, settings resolve in the documented order, and `ibot info` reports the devices.
 import '@ibotjs/tfjs-backend-native/testing-setup';
 
-import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
+import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 
@@ -25,6 +25,16 @@ function withTmp<T>(fn: (dir: string) => Promise<T> | T): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'ibot-cli-'));
   return Promise.resolve(fn(dir)).finally(() => rmSync(dir, {recursive: true, force: true}));
 }
+
+test('ibot --version prints the version in package.json and exits 0', async (t) => {
+  const {version} = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {version: string};
+  t.regex(version, /^\d+\.\d+\.\d+/);
+  for (const flag of ['--version', '-V']) {
+    const r = await run(flag);
+    t.is(r.code, 0, flag);
+    t.is(r.out, `${version}\n`, flag);
+  }
+});
 
 test('every config field except data has a flag, and train --help documents each with its preset values', async (t) => {
   const fields = new Set([...Object.keys(presets['fmnist-vit-tiny']), ...Object.keys(presets['vit-s16-imagenet']), 'embedDim', 'depth', 'numHeads']);

@@ -1,5 +1,7 @@
 // The `ibot` command line (commander): `ibot train` with every hyper-parameter as a flag, `ibot info`. Built by a
 // function so that tests can parse arguments and capture output without a child process.
+import {createRequire} from 'node:module';
+
 import {DEFAULT_PRESET, presets} from '@ibotjs/ibot';
 import {Command, InvalidArgumentError, Option} from 'commander';
 
@@ -41,6 +43,9 @@ Examples:
   ibot train --preset vit-s16-imagenet --data /data/imagenet/train --device cuda
   ibot train --config my.json --lr 5e-4              a JSON file of config fields (camelCase), one flag on top`;
 
+/** This package's version (package.json sits one folder above both src/ and dist/). */
+const CLI_VERSION = (createRequire(import.meta.url)('../package.json') as {version: string}).version;
+
 function parsePositive(v: string): number {
   const t = parseNumber(v);
   if (!(t > 0)) throw new InvalidArgumentError(`expected a positive number, got '${v}'`);
@@ -51,6 +56,7 @@ export function createProgram(io: Io): Command {
   const program = new Command('ibot')
     .description('iBOT self-supervised pre-training of Vision Transformers on TensorFlow.js with a native CPU/CUDA backend')
     .configureOutput({writeOut: (s) => void io.stdout.write(s), writeErr: (s) => void io.stderr.write(s)})
+    .version(CLI_VERSION, '-V, --version', 'print the version of ibotjs')
     .showHelpAfterError('(run with --help for usage)')
     // Errors become CommanderError exceptions (main() turns them into exit codes); set before the subcommands are
     // added, which inherit it.
