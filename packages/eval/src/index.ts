@@ -3,7 +3,9 @@
 export {
   knnClassify, knnClassifyMany, KNN_DEFAULT_K, KNN_DEFAULT_T, l2NormalizeRows, rankOf, type KnnOptions, type KnnResult,
 } from './knn.js';
-export {defaultNormalization, extractFeatures, poolFeatures, type AvgPool, type ExtractOptions, type Features} from './features.js';
+export {
+  defaultNormalization, extractFeatures, linearPooling, poolFeatures, type AvgPool, type ExtractOptions, type Features,
+} from './features.js';
 export {
   cosineFactor, LINEAR_DEFAULT_LRS, type LinearProbeEpoch, type LinearProbeLrResult, type LinearProbeOptions, type LinearProbeResult,
   trainLinearProbes,
