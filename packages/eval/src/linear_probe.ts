@@ -60,7 +60,7 @@ export interface LinearProbeLrResult {
 
 export interface LinearProbeResult {
   perLr: LinearProbeLrResult[];
-  /** The best top-1 over all lrs and epochs (the paper's number); the smaller lr on a tie. */
+  /** The best top-1 over all lrs and epochs (the paper's number); on a tie the earliest epoch, then the smaller lr. */
   best: LinearProbeLrResult;
   /** Every validation: per lr, in lr order. */
   history: LinearProbeEpoch[];
@@ -274,6 +274,6 @@ export function trainLinearProbes(
   } finally {
     disposeProbe(state);
   }
-  const best = perLr.reduce((a, r) => (r.top1 > a.top1 ? r : a));
+  const best = perLr.reduce((a, r) => (r.top1 > a.top1 || (r.top1 === a.top1 && r.epoch < a.epoch) ? r : a));
   return {perLr, best, history, numClasses: C, featureDim, trainSize: n, valSize: m, epochs: o.epochs, batchSize: o.batchSize};
 }
