@@ -87,7 +87,7 @@ export async function runEvalLinear(o: EvalLinearOptions, io: Io): Promise<EvalL
         io.stderr.write(`${command}: ${train.features.shape[1]}-dim features; training ${lrs.length} linear classifiers for ${epochs} epochs\n`);
         let best = {top1: -1, lr: 0};
         const result = trainLinearProbes(train.features, train.labels, val.features, val.labels, {
-          lrs, epochs, batchSize: o.batchSize, weightDecay: o.weightDecay, seed: o.seed, evalEvery: o.evalEvery, evalBatchSize: 4096,
+          lrs, epochs, batchSize: o.batchSize, weightDecay: o.weightDecay, seed: o.seed, evalEvery: o.evalEvery,
           numClasses: Math.max(data.train.numClasses, data.heldOut.numClasses),
           onEpoch: (e) => {
             e.top1?.forEach((a, l) => {
