@@ -77,14 +77,26 @@ export async function runEvalLinear(o: EvalLinearOptions, io: Io): Promise<EvalL
     const common = {batchSize: o.evalBatchSize ?? 256, avgpool, nLastBlocks, normalize: false, mean: src.norm.mean, std: src.norm.std, imageSize: size};
     io.stderr.write(`${command}: extracting ${vit === null ? 'pixels' : pooling} of ${data.train.size} + ${data.heldOut.size} images ` +
                     '(centre view, computed once: the training augmentation of IBOT_SPEC §6.3 is not applied)\n');
-    const train = await extractFeatures(vit, data.train, {...common, resize: evalResize(data.train, size)});
+    // A progress line per tenth of the images (extraction dominates on a CPU for a real backbone).
+    const total = data.train.size + data.heldOut.size;
+    let shown = 0;
+    const progress = (done: number) => {
+      const tenth = Math.floor((10 * done) / total);
+      if (tenth > shown) {
+        shown = tenth;
+        io.stderr.write(`${command}: features of ${done}/${total} images (${((performance.now() - start) / 1000).toFixed(0)} s)\n`);
+      }
+    };
+    const train = await extractFeatures(vit, data.train, {...common, resize: evalResize(data.train, size), onProgress: progress});
     try {
-      const val = await extractFeatures(vit, data.heldOut, {...common, resize: evalResize(data.heldOut, size)});
+      const val = await extractFeatures(vit, data.heldOut, {
+        ...common, resize: evalResize(data.heldOut, size), onProgress: (d) => progress(data.train.size + d),
+      });
       try {
         const epochs = o.epochs ?? 100;
         const every = Math.max(1, Math.round(epochs / 10));
         const lrs = o.lrs ?? LINEAR_DEFAULT_LRS;
-        io.stderr.write(`${command}: ${train.features.shape[1]}-dim features; training ${lrs.length} linear classifiers for ${epochs} epochs\n`);
+        io.stderr.write(`${command}: ${train.features.shape[1]}-dim features; training ${lrs.length} linear classifier${lrs.length === 1 ? '' : 's'} for ${epochs} epochs\n`);
         let best = {top1: -1, lr: 0};
         const result = trainLinearProbes(train.features, train.labels, val.features, val.labels, {
           lrs, epochs, batchSize: o.batchSize, weightDecay: o.weightDecay, seed: o.seed, evalEvery: o.evalEvery,
