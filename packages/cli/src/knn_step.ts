@@ -24,13 +24,18 @@ export interface KnnSummary extends Omit<KnnResult, 'predictions'> {
   seconds: number;
 }
 
+/** The side the evaluation view is resized to before its centre crop of `size`: fixed-size images the size of the model
+ * are used as they are; others get the protocol's resize (256/224) + crop (IBOT_SPEC §6.2). */
+export function evalResize(ds: Dataset, size: number): number {
+  return ds.imageShape && ds.imageShape[0] === size && ds.imageShape[1] === size ? size : Math.round((size * 256) / 224);
+}
+
 /** backbone null: the raw-pixel baseline (features = the normalised images at `imageSize`). */
 export async function runKnn(backbone: ViT | null, train: Dataset, heldOut: Dataset, o: KnnStepOptions): Promise<KnnSummary[]> {
   const start = performance.now();
   const size = o.imageSize ?? backbone?.config.imgSize;
   if (size === undefined) throw new Error('runKnn: the pixel baseline needs imageSize');
-  // Fixed-size images the size of the model are used as they are; others get the protocol's resize (256/224) + crop.
-  const resize = (ds: Dataset) => (ds.imageShape && ds.imageShape[0] === size && ds.imageShape[1] === size ? size : Math.round((size * 256) / 224));
+  const resize = (ds: Dataset) => evalResize(ds, size);
   const total = train.size + heldOut.size;
   const common = {batchSize: o.batchSize, avgpool: o.avgpool, mean: o.mean, std: o.std, imageSize: size};
   const tr = await extractFeatures(backbone, train, {...common, resize: resize(train), onProgress: (d) => o.onProgress?.(d, total)});

@@ -9,6 +9,7 @@ import {type ConvertCliOptions, runConvert} from './convert_command.js';
 import {DEVICES} from './device.js';
 import {type EvalClusterOptions, runEvalCluster} from './eval_cluster_command.js';
 import {type EvalKnnOptions, runEvalKnn} from './eval_command.js';
+import {type EvalLinearOptions, runEvalLinear} from './eval_linear_command.js';
 import {collectInfo, formatInfo} from './info_command.js';
 import {parseChoice, parseCountOrFraction, parseInteger, parseNumber, parseNumberList} from './parse.js';
 import {flagName, presetDefaults, TRAIN_FLAGS} from './train_flags.js';
@@ -49,6 +50,18 @@ const CLI_VERSION = (createRequire(import.meta.url)('../package.json') as {versi
 function parsePositive(v: string): number {
   const t = parseNumber(v);
   if (!(t > 0)) throw new InvalidArgumentError(`expected a positive number, got '${v}'`);
+  return t;
+}
+
+function parsePositiveList(v: string): number[] {
+  const xs = parseNumberList(v);
+  if (!xs.every((x) => x > 0)) throw new InvalidArgumentError(`expected comma-separated positive numbers, got '${v}'`);
+  return xs;
+}
+
+function parseNonNegative(v: string): number {
+  const t = parseNumber(v);
+  if (!(t >= 0)) throw new InvalidArgumentError(`expected a number ≥ 0, got '${v}'`);
   return t;
 }
 
@@ -132,6 +145,39 @@ export function createProgram(io: Io): Command {
     .option('--eval-batch-size <n>', 'images per forward pass (default 256)', (v) => parseInteger(v, 1))
     .action(async (opts: EvalClusterOptions) => {
       await runEvalCluster(opts, io);
+    });
+
+  evalCmd.command('linear')
+    .description("linear-probe accuracy of a run's checkpoint (IBOT_SPEC §6.3): frozen features of the training images, " +
+                 'one linear classifier per learning rate trained together (SGD momentum 0.9, lr × batch/256, cosine to 0 ' +
+                 'per epoch, weights ~ N(0, 0.01²)), validated every epoch on the held-out images; the best top-1 over ' +
+                 'all learning rates and epochs is reported. Deviation from §6.3: the features are computed once from the ' +
+                 'centre view, so the training augmentation (RandomResizedCrop + flip) is not applied')
+    .option('-o, --output <dir>', 'the run folder (written by ibot train)')
+    .addOption(new Option('--baseline <which>', 'evaluate a reference instead of a run: a randomly initialised ViT of the preset, or raw pixels')
+                   .choices(['random', 'pixels']))
+    .option('--preset <name>', `with --baseline: the preset that shapes the ViT and its image size (default ${DEFAULT_PRESET})`)
+    .option('--checkpoint <name>', 'a checkpoint in <dir>/checkpoints (default: the latest)')
+    .addOption(new Option('--key <which>', 'backbone to evaluate').choices(['teacher', 'student']).default('teacher'))
+    .option('--epochs <n>', 'training epochs (default 100)', (v) => parseInteger(v, 1))
+    .option('--batch-size <n>', 'training features per SGD step (default 128)', (v) => parseInteger(v, 1))
+    .option('--lrs <lr[,lr...]>', 'learning rates for a batch of 256, one classifier each (default: the official 45, {1..9} × {1e-4, 1e-3, 1e-2, 1e-1, 1})',
+            parsePositiveList)
+    .option('--weight-decay <wd>', 'L2 penalty of SGD (default 0)', parseNonNegative)
+    .option('--n-last-blocks <n>', 'concatenate the final-normed CLS of the last n blocks (default: 4 for tiny/small, 1 for base/large)',
+            (v) => parseInteger(v, 1))
+    .option('--avgpool <0|1|2>', 'features: 0 CLS (default for tiny/small), 1 mean patch token, 2 CLS + mean patch token (default for base/large)',
+            (v) => Number(parseChoice(['0', '1', '2'] as const)(v)))
+    .option('--eval-every <n>', 'validate every n epochs (and after the last; default 1)', (v) => parseInteger(v, 1))
+    .option('--seed <n>', 'seeds the weight init and the shuffles (default 0)', (v) => parseInteger(v, 0))
+    .option('--json <file>', 'also write every learning rate\'s best result and the validation history as JSON')
+    .option('-d, --data <source>', "images (default: the run's --data), as for ibot train")
+    .option('--held-out <n|fraction>', "held-out part, the validation set (default: the run's)", parseCountOrFraction)
+    .addOption(new Option('--device <name>', 'where to compute').choices(DEVICES).default(undefined, 'cuda if usable, else native'))
+    .option('--threads <n>', 'CPU threads of the native device', (v) => parseInteger(v, 1))
+    .option('--eval-batch-size <n>', 'images per forward pass when extracting features (default 256)', (v) => parseInteger(v, 1))
+    .action(async (opts: EvalLinearOptions) => {
+      await runEvalLinear(opts, io);
     });
 
   program.command('convert')
