@@ -78,20 +78,30 @@ function timedStep(): {ms: number; log: StepLog} {
   return {ms: performance.now() - t0, log};
 }
 
+let first: StepLog | null = null;
 for (let i = 0; i < warmup; i++) {
   const {ms, log} = timedStep();
+  first ??= log;
   console.log(`  warm-up ${i}: ${ms.toFixed(1)} ms, loss ${log.loss.toFixed(4)}`);
 }
 backend.resetFallbacks();
 const times: number[] = [], losses: number[] = [], masked: number[] = [];
 for (let i = 0; i < steps; i++) {
   const {ms, log} = timedStep();
+  first ??= log;
   times.push(ms);
   losses.push(log.loss);
   masked.push(log.maskedPatches);
   console.log(`  step ${i}: ${ms.toFixed(1)} ms, loss ${log.loss.toFixed(4)} (cls ${log.cls.toFixed(4)}, ` +
               `patch ${log.patch.toFixed(4)}), ${log.maskedPatches} masked patches`);
 }
+// Step 0 of a fresh model: the same loose bounds as torch_step.py (reasoned there): CLS in [ln K - 2, ln K + 1], the
+// patch term in [0, ln K + 1].
+const lnK = Math.log(outDim);
+const step0Ok = first!.cls >= lnK - 2 && first!.cls <= lnK + 1 && first!.patch >= 0 && first!.patch <= lnK + 1;
+console.log(`step-0 loss check: cls ${first!.cls.toFixed(4)} in [${(lnK - 2).toFixed(3)}, ${(lnK + 1).toFixed(3)}], ` +
+            `patch ${first!.patch.toFixed(4)} in [0, ${(lnK + 1).toFixed(3)}] (ln K = ${lnK.toFixed(3)}): ` +
+            (step0Ok ? 'ok' : 'FAILED'));
 const fallbacks = backend.fallbacks();
 const deviceBytes = Number(backend.memory().nativeDeviceBytes ?? 0);
 await trainer.dispose();
@@ -104,7 +114,7 @@ const result = {
   fallbacks, fallbackCount: Object.values(fallbacks).reduce((a, b) => a + b, 0),
   // The addon reports live bytes, not a peak: this is what the trainer held after the last step (weights, AdamW
   // moments, cached buffers), not the step's high-water mark.
-  deviceBytesAfterSteps: deviceBytes, peakBytes: null, tf32: info().cuda.tf32, devices: info().cuda.devices,
+  deviceBytesAfterSteps: deviceBytes, peakBytes: null, step0Ok, tf32: info().cuda.tf32, devices: info().cuda.devices,
 };
 const fb = result.fallbackCount === 0 ? '0' : Object.entries(fallbacks).map(([k, n]) => `${k} ×${n}`).join(', ');
 const row = `| ours (${backendName}) | ${recipe} | ${result.imagesPerSec.toFixed(1)} | ${medianMs.toFixed(1)} | ` +
@@ -112,12 +122,13 @@ const row = `| ours (${backendName}) | ${recipe} | ${result.imagesPerSec.toFixed
 console.log(`\n${row}`);
 if (args.json) writeFileSync(args.json, JSON.stringify(result, null, 2));
 if (args.md) writeFileSync(args.md, markdown());
-if (args.md) console.log(`\n${readFileSync(args.md, 'utf8')}`);
+if (!step0Ok) process.exitCode = 1;
 
 /** Ours and PyTorch's step side by side (PyTorch's from --torch). */
 function markdown(): string {
   type TorchResult = {torch: string; device: string; imagesPerSec: number; medianMs: number; minMs: number; maxMs: number;
-                      peakBytes: number | null; sdpa: string; recipe: string};
+                      peakBytes: number | null; attention: string; recipe: string;
+                      maskedPatchesMean: number; allTokens: boolean; step0Ok: boolean};
   let torch: TorchResult | null = null;
   try {
     if (args.torch) torch = JSON.parse(readFileSync(args.torch, 'utf8')) as TorchResult;
@@ -131,11 +142,14 @@ function markdown(): string {
 
 # One paper-recipe iBOT training step on '${backendName}' (benchmarks/gpu/step_gpu.ts, torch_step.py)
 
-${recipe}: student forward and backward on all crops (block masks on the globals), teacher forward, iBOT loss,
+${recipe}: student forward and backward on all crops (masks on the globals), teacher forward, iBOT loss,
 per-parameter clipping (3.0), AdamW (two groups), teacher EMA, centres; fixed random crops in host memory, uploaded
 every step; ${warmup} warm-up then ${steps} timed steps, each followed by a device synchronisation. Images/s = batch /
-median step time. PyTorch: the same step written from IBOT_SPEC.md (fp32, TF32 allowed${torch ? `, SDPA ${torch.sdpa}` : ''}).
-"ours / PyTorch" above 1 means ours is faster. Ours reports live device memory only (no peak).
+median step time; "ours / PyTorch" above 1 means ours is faster. Ours is IbotTrainer.step (block masks); PyTorch is
+the same step written from IBOT_SPEC.md (torch_step.py: fp32, TF32 allowed, attention by ${
+    torch?.attention ?? '—'}, random masks with the recipe's ratio per image, ${
+    torch?.allTokens ? 'the head on every token as the official code' : 'the same work avoidance as ours'}).
+Ours reports live device memory only (no peak).
 
 | card | ours img/s (median ms, range) | PyTorch img/s (median ms, range) | ours / PyTorch | cpu fallbacks (ours) | PyTorch peak memory |
 | --- | --- | --- | --- | --- | --- |
@@ -144,6 +158,8 @@ median step time. PyTorch: the same step written from IBOT_SPEC.md (fp32, TF32 a
     ratio} | ${fb} | ${gib(torch?.peakBytes)} |
 
 PyTorch: ${torch ? `${torch.torch} on ${torch.device}` : 'not run'}. Ours: live device bytes after the timed steps ${
-    gib(deviceBytes)}; mean masked patches per step ${result.maskedPatchesMean.toFixed(0)}.
+    gib(deviceBytes)}. Mean masked patches per step: ours ${result.maskedPatchesMean.toFixed(0)}, PyTorch ${
+    torch ? torch.maskedPatchesMean.toFixed(0) : '—'}. Step-0 loss in the expected range: ours ${step0Ok ? 'yes' : 'NO'}, ` +
+    `PyTorch ${torch ? (torch.step0Ok ? 'yes' : 'NO') : '—'}.
 `;
 }
