@@ -52,11 +52,12 @@ for (const [flag, v] of [['global-size', globalSize], ['local-size', localSize]]
 }
 const backendName = args.backend!;
 
+const unavailable = () =>
+    new Error(`backend '${backendName}' is not available` + (backendName === 'cuda' ? `: ${info().cuda.reason}` : ''));
+if (tf.findBackendFactory(backendName) === null) throw unavailable();  // 'cuda' registers only where a GPU works
 await tf.setBackend(backendName);
 await tf.ready();
-if (tf.getBackend() !== backendName) {
-  throw new Error(`backend '${backendName}' is not available` + (backendName === 'cuda' ? `: ${info().cuda.reason}` : ''));
-}
+if (tf.getBackend() !== backendName) throw unavailable();
 const backend = tf.backend() as unknown as NativeBackend;
 const addon = nativeAddon();
 
