@@ -9,7 +9,7 @@
 #   OUT=/tmp/x STEP_ARGS="..." STEP_BACKEND=native STEP_TORCH_DEVICE=cpu GPU_STAGES=step bash benchmarks/gpu/run.sh
 # needs .gpu/node.xz and .gpu/ibotjs_native.node.xz; benchmarks/gpu/README.md shows how to source this file directly.
 read -r -a step_args <<< "${STEP_ARGS:-}"
-echo "== 5. paper-recipe iBOT step (ViT-S/16, 2×224 + 10×96 px, K 8192, batch 64 unless STEP_ARGS) on cuda and PyTorch"
+echo "== 5. paper-recipe iBOT step (ViT-S/16, 2×224 + 10×96 px, K 8192, batch 64 unless STEP_ARGS) on ${STEP_BACKEND:-cuda} and PyTorch"
 
 # Samples the card's used memory (MiB) in the background, keeping the maximum in file $1, until step_peak_stop.
 step_peak_start() {

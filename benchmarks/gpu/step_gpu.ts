@@ -147,8 +147,8 @@ ${recipe}: student forward and backward on all crops (masks on the globals), tea
 per-parameter clipping (3.0), AdamW (two groups), teacher EMA, centres; fixed random crops in host memory, uploaded
 every step; ${warmup} warm-up then ${steps} timed steps, each followed by a device synchronisation. Images/s = batch /
 median step time; "ours / PyTorch" above 1 means ours is faster. Ours is IbotTrainer.step (block masks); PyTorch is
-the same step written from IBOT_SPEC.md (torch_step.py: fp32, TF32 allowed, attention by ${
-    torch?.attention ?? '—'}, random masks with the recipe's ratio per image, ${
+the same step written from IBOT_SPEC.md (torch_step.py: fp32, TF32 allowed, attention by ${torch?.attention ?? '—'},
+random masks with the recipe's ratio per image, ${
     torch?.allTokens ? 'the head on every token as the official code' : 'the same work avoidance as ours'}).
 Ours reports live device memory only (no peak).
 
