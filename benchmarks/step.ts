@@ -15,12 +15,13 @@ import {parseArgs} from 'node:util';
 
 import {registerWasmKernels} from '@ibotjs/cli';
 import {syntheticDataset} from '@ibotjs/data';
-import {IbotTrainer, presets, resolveTrainConfig, type IbotTrainConfig} from '@ibotjs/ibot';
+import {IbotTrainer, type IbotTrainConfig} from '@ibotjs/ibot';
 import type {NativeBackend} from '@ibotjs/tfjs-backend-native';
 import * as tf from '@tensorflow/tfjs-core';
 
 import {useBackend} from './lib/harness.js';
 import {describeMachine} from './lib/machine.js';
+import {benchConfig, makeCrops, median} from './lib/step_case.js';
 
 const {values: args} = parseArgs({
   options: {
@@ -39,43 +40,11 @@ interface StepCase {
   config: IbotTrainConfig;
 }
 
-/** Enough synthetic images for the schedules to cover every step we time (the step indexes them by global step). */
-const SCHEDULE_EPOCHS = 10, STEPS_PER_EPOCH = 10;
-
-function benchConfig(overrides: Partial<IbotTrainConfig>, preset: 'fmnist-vit-tiny' | 'vit-s16-imagenet'): IbotTrainConfig {
-  const base = presets[preset];
-  const batchSize = overrides.batchSize ?? base.batchSize;
-  return resolveTrainConfig({
-    ...overrides, epochs: SCHEDULE_EPOCHS, warmupEpochs: 1, warmupTeacherTempEpochs: 1, numWorkers: 0,
-    normalize: base.inChans === 3 ? 'imagenet' : {mean: [0.5], std: [0.25]},
-    data: {kind: 'synthetic', size: batchSize * STEPS_PER_EPOCH, height: overrides.imgSize ?? base.imgSize,
-           width: overrides.imgSize ?? base.imgSize, channels: base.inChans === 3 ? 3 : 1},
-  }, preset);
-}
-
 const cases: StepCase[] = [
   {name: `fmnist-vit-tiny (2×28 + 4×12 px, K 1024, batch ${fmnistBatch})`, config: benchConfig({batchSize: fmnistBatch}, 'fmnist-vit-tiny')},
   {name: 'ViT-S/16 reduced (2×96 + 4×48 px, K 8192, batch 8)',
    config: benchConfig({imgSize: 96, localCropsNumber: 4, localCropSize: 48, batchSize: 8}, 'vit-s16-imagenet')},
 ].filter((c) => !args.only || c.name.includes(args.only));
-
-/** Fixed crops in [-1, 1], crop-major as the loader delivers them: G × [B, S, S, C] then L × [B, s, s, C]. */
-function makeCrops(c: IbotTrainConfig): {crops: Float32Array[]; shapes: Array<[number, number, number, number]>} {
-  let seed = 1;
-  const rand = (n: number) => {
-    const a = new Float32Array(n);
-    for (let i = 0; i < n; i++) {
-      seed = (seed * 1103515245 + 12345) >>> 0;
-      a[i] = (seed / 2 ** 31) - 1;
-    }
-    return a;
-  };
-  const shapes: Array<[number, number, number, number]> = [
-    ...Array.from({length: c.globalCropsNumber}, (): [number, number, number, number] => [c.batchSize, c.imgSize, c.imgSize, c.inChans]),
-    ...Array.from({length: c.localCropsNumber}, (): [number, number, number, number] => [c.batchSize, c.localCropSize, c.localCropSize, c.inChans]),
-  ];
-  return {crops: shapes.map((s) => rand(s[0] * s[1] * s[2] * s[3])), shapes};
-}
 
 /** Timed steps per backend: tfjs cpu runs these at ~1 GFLOP/s (minutes per step), so it gets a single timed step. */
 const plan = (backend: string) => backend === 'cpu' ? {warmup: 0, min: 1, max: 1, budgetMs: 0} :
@@ -90,12 +59,6 @@ interface Cell {
   fallbacks: Record<string, number> | null;
 }
 type Result = Cell | {error: string};
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 async function measure(c: StepCase, backend: string): Promise<Result> {
   await useBackend(backend);

@@ -2,6 +2,8 @@
 //   parity.mjs      every kernel parity test file, run on 'cuda' through ava_shim.ts (same files as `pnpm test`)
 //   kernels_gpu.mjs the stock-kernel benchmark on 'cuda'
 //   fused_gpu.mjs   the fused-kernel benchmark on 'cuda' (fused_gpu.ts; run by extra.sh)
+//   step_gpu.mjs    the paper-recipe training step on 'cuda' (step_gpu.ts; run.sh's stage 'step')
+// With names as arguments (e.g. `node benchmarks/gpu/bundle.mjs step_gpu`), only those programs.
 import {build} from 'esbuild';
 import {readdirSync} from 'node:fs';
 import {dirname, join, relative} from 'node:path';
@@ -39,9 +41,19 @@ const entry = [
   "console.log(`cuda parity: ${passed} passed, ${failed} failed`);",
   'process.exitCode = failed ? 1 : 0;',
 ].join('\n');
-await build({...common, stdin: {contents: entry, resolveDir: top, sourcefile: 'parity_entry.ts', loader: 'ts'},
-             outfile: join(outDir, 'parity.mjs')});
-await build({...common, entryPoints: [join(here, 'kernels_gpu.ts')], outfile: join(outDir, 'kernels_gpu.mjs')});
-await build({...common, entryPoints: [join(here, 'fused_gpu.ts')], outfile: join(outDir, 'fused_gpu.mjs')});
-console.log(`bundled ${testFiles.length} test files into ${relative(top, join(outDir, 'parity.mjs'))}; ` +
-            `kernels_gpu.mjs, fused_gpu.mjs`);
+const only = process.argv.slice(2);
+const wanted = (name) => only.length === 0 || only.includes(name);
+const built = [];
+if (wanted('parity')) {
+  await build({...common, stdin: {contents: entry, resolveDir: top, sourcefile: 'parity_entry.ts', loader: 'ts'},
+               outfile: join(outDir, 'parity.mjs')});
+  built.push(`parity.mjs (${testFiles.length} test files)`);
+}
+for (const name of ['kernels_gpu', 'fused_gpu', 'step_gpu']) {
+  if (!wanted(name)) continue;
+  // sharp (image decoding, loaded on first use by @ibotjs/data) is never reached by these programs and has native parts.
+  await build({...common, entryPoints: [join(here, `${name}.ts`)], outfile: join(outDir, `${name}.mjs`),
+               external: ['sharp']});
+  built.push(`${name}.mjs`);
+}
+console.log(`bundled into ${relative(top, outDir)}/: ${built.join(', ')}`);

@@ -2,7 +2,7 @@
 # The one command for the GPU machine, run from the repository root with .gpu/ present (benchmarks/gpu/prepare.sh).
 # Correctness first (every kernel parity test on 'cuda' against tfjs cpu, the standalone GEMM check), then speed (the
 # stock-kernel benchmark on 'cuda' and the same cases in PyTorch). Everything lands in $OUT (default /tmp/ibotjs-gpu):
-# run.log, kernels-cuda.json, kernels-torch.json, kernels-gpu.md.
+# run.log, kernels-cuda.json, kernels-torch.json, kernels-gpu.md (and fused-gpu.md from 'extra', step-gpu.md from 'step').
 set -uo pipefail
 out=${OUT:-/tmp/ibotjs-gpu}
 mkdir -p "$out"
@@ -13,8 +13,9 @@ xz -dc .gpu/node.xz > /tmp/node && chmod +x /tmp/node && export PATH=/tmp:$PATH
 xz -dc .gpu/ibotjs_native.node.xz > /tmp/ibotjs_native.node
 [[ -s .gpu/gemm_check.xz ]] && xz -dc .gpu/gemm_check.xz > /tmp/gemm_check && chmod +x /tmp/gemm_check
 export IBOT_NATIVE_BINARY=/tmp/ibotjs_native.node IBOT_QUIET_FALLBACK=1 IBOT_KERNEL_CASES=$PWD/benchmarks/kernel_cases.json
-# GPU_STAGES picks stages (default all): parity conformance gemm kernels extra (extra = benchmarks/gpu/extra.sh if present).
-stages=" ${GPU_STAGES:-parity conformance gemm kernels extra} "
+# GPU_STAGES picks stages (default all): parity conformance gemm kernels extra step (extra = benchmarks/gpu/extra.sh if
+# present; step = benchmarks/gpu/step.sh, the paper-recipe training step, capped at 8 min).
+stages=" ${GPU_STAGES:-parity conformance gemm kernels extra step} "
 want() { [[ $stages == *" $1 "* ]]; }
 
 machine=$( {
@@ -50,6 +51,13 @@ fi
 
 if want extra && [[ -f benchmarks/gpu/extra.sh ]]; then
   source benchmarks/gpu/extra.sh || status=1
+fi
+if want step; then
+  if [[ -f .gpu/step_gpu.mjs ]]; then
+    source benchmarks/gpu/step.sh || status=1
+  else
+    echo "stage step: .gpu/step_gpu.mjs is missing (benchmarks/gpu/prepare.sh bundles it)"; status=1
+  fi
 fi
 echo "gpu run finished with status $status"
 exit $status
