@@ -14,6 +14,7 @@ import {createViT} from '@ibotjs/vit';
 import * as tf from '@tensorflow/tfjs-core';
 import test from 'ava';
 
+import type {DeviceName} from './device.js';
 import {runEvalCluster} from './eval_cluster_command.js';
 import {main} from './main.js';
 
@@ -43,7 +44,7 @@ test.serial('eval cluster: the teacher head argmax of a trained run, scored agai
     t.regex(cli.out, /^clustering \(teacher head argmax over K = 32 prototypes; 20 held-out images, \d+ classes, \d+ clusters used\): NMI [\d.]+, ARI -?[\d.]+, FMI [\d.]+, Hungarian accuracy [\d.]+ %\n$/);
 
     // The same assignment computed here: the checkpoint's teacher backbone and head on the held-out images.
-    const summary = await runEvalCluster({output: out, device: backendUnderTest}, quiet);
+    const summary = await runEvalCluster({output: out, device: backendUnderTest as DeviceName}, quiet);
     const ckpt = new CheckpointStore(join(out, 'checkpoints')).loadLatest()!;
     const config = resolveTrainConfig(ckpt.state.config as Partial<IbotTrainConfig>);
     const vit = createViT(backboneConfigOf(config));

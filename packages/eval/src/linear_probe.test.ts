@@ -169,7 +169,7 @@ test('on separable clusters the best classifier reaches > 95 %, a tiny lr does w
   t.is(r.best.lr, 0.3);
   t.true(r.perLr[0]!.top1 < r.perLr[1]!.top1, 'the tiny lr learns less');
   t.is(r.history.length, 15);
-  t.true(r.history.every((h) => h.top5 !== null && h.top5.every((a, l) => a >= h.top1![l]!)), 'top-5 ≥ top-1');
+  t.true(r.history.every((h) => h.top5 != null && h.top5.every((a, l) => a >= h.top1![l]!)), 'top-5 ≥ top-1');
   // The training loss of the sensible lr falls.
   t.true(r.history.at(-1)!.trainLoss[1]! < r.history[0]!.trainLoss[1]! / 2);
   // Seeded: the same options give the same result.
