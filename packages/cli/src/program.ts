@@ -3,6 +3,7 @@
 import {DEFAULT_PRESET, presets} from '@ibotjs/ibot';
 import {Command, InvalidArgumentError, Option} from 'commander';
 
+import {type AttentionOptions, runAttention} from './attention_command.js';
 import {type ConvertCliOptions, runConvert} from './convert_command.js';
 import {DEVICES} from './device.js';
 import {type EvalKnnOptions, runEvalKnn} from './eval_command.js';
@@ -43,6 +44,12 @@ Examples:
 function parsePositive(v: string): number {
   const t = parseNumber(v);
   if (!(t > 0)) throw new InvalidArgumentError(`expected a positive number, got '${v}'`);
+  return t;
+}
+
+function parseFraction(v: string): number {
+  const t = parseNumber(v);
+  if (!(t >= 0 && t <= 1)) throw new InvalidArgumentError(`expected a number in [0, 1], got '${v}'`);
   return t;
 }
 
@@ -105,6 +112,30 @@ export function createProgram(io: Io): Command {
     .option('--eval-batch-size <n>', 'images per forward pass (default 256)', (v) => parseInteger(v, 1))
     .action(async (opts: EvalKnnOptions) => {
       await runEvalKnn(opts, io);
+    });
+
+  program.command('attention')
+    .description("attention maps of the last block's [CLS] query, one per head (IBOT_SPEC §6.7, DINO's " +
+                 'visualize_attention.py): per image <name>-attn-head<h>.png (the map, scaled to 0..255), ' +
+                 "<name>-mask-head<h>.png (the patches holding the top --threshold of the head's mass) and " +
+                 '<name>-overlay.png (the mean map over the heads, in colour over the image)')
+    .argument('[images...]', 'JPEG/PNG files (grey for a 1-channel model); resized to --image-size')
+    .option('-o, --output <dir>', 'the run folder (written by ibot train)')
+    .addOption(new Option('--baseline <which>', 'a randomly initialised ViT of the preset instead of a run').choices(['random']))
+    .option('--preset <name>', `with --baseline: the preset that shapes the ViT (default ${DEFAULT_PRESET})`)
+    .option('--checkpoint <name>', 'a checkpoint in <dir>/checkpoints (default: the latest)')
+    .addOption(new Option('--key <which>', 'backbone').choices(['teacher', 'student']).default('teacher'))
+    .option('--image-size <px>', "side of the square images (default: the model's imgSize; a multiple of the patch size, " +
+            'other sizes through position-embedding interpolation)', (v) => parseInteger(v, 1))
+    .option('--threshold <t>', 'mass kept by the masks, in [0, 1] (default 0.6)', parseFraction)
+    .option('--out-dir <dir>', 'where the PNGs go (default ./attention)')
+    .option('--from-data <n>', 'also the first n held-out images of the data (named sample<i>-label<k>)', (v) => parseInteger(v, 1))
+    .option('-d, --data <source>', "images for --from-data (default: the run's --data), as for ibot train")
+    .option('--held-out <n|fraction>', "held-out part (default: the run's)", parseCountOrFraction)
+    .addOption(new Option('--device <name>', 'where to compute').choices(DEVICES).default(undefined, 'cuda if usable, else native'))
+    .option('--threads <n>', 'CPU threads of the native device', (v) => parseInteger(v, 1))
+    .action(async (images: string[], opts: AttentionOptions) => {
+      await runAttention(images, opts, io);
     });
 
   program.command('convert')
