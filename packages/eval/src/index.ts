@@ -15,3 +15,4 @@ export {
 export {
   ATTENTION_DEFAULT_THRESHOLD, attentionMaps, clsAttention, thresholdHead, thresholdMask, upsampleNearest,
 } from './attention_maps.js';
+export {decodeNpy, encodeNpy, NPY_ALIGN, type NpyArray, type NpyDType, npyHeader} from './npy.js';
