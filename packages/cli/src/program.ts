@@ -7,6 +7,7 @@ import {type AttentionOptions, runAttention} from './attention_command.js';
 import {type ConvertCliOptions, runConvert} from './convert_command.js';
 import {DEVICES} from './device.js';
 import {type EvalKnnOptions, runEvalKnn} from './eval_command.js';
+import {type ExportFeaturesOptions, runExportFeatures} from './export_features_command.js';
 import {collectInfo, formatInfo} from './info_command.js';
 import {parseChoice, parseCountOrFraction, parseInteger, parseNumber, parseNumberList} from './parse.js';
 import {flagName, presetDefaults, TRAIN_FLAGS} from './train_flags.js';
@@ -136,6 +137,32 @@ export function createProgram(io: Io): Command {
     .option('--threads <n>', 'CPU threads of the native device', (v) => parseInteger(v, 1))
     .action(async (images: string[], opts: AttentionOptions) => {
       await runAttention(images, opts, io);
+    });
+
+  program.command('export-features')
+    .description('write the frozen features (IBOT_SPEC §6.1: eval mode, centre view) and labels of the training and/or ' +
+                 'held-out images: one safetensors file (tensors train.features [N, D] F32, train.labels [N] I32, ' +
+                 'held-out.features, held-out.labels; metadata: source, model, avgpool, l2) or .npy files ' +
+                 '(<prefix>-train-features.npy, <prefix>-train-labels.npy, ...)')
+    .option('-o, --output <dir>', 'the run folder (written by ibot train)')
+    .addOption(new Option('--baseline <which>', 'a reference instead of a run: a randomly initialised ViT of the preset, or raw pixels')
+                   .choices(['random', 'pixels']))
+    .option('--preset <name>', `with --baseline: the preset that shapes the ViT and its image size (default ${DEFAULT_PRESET})`)
+    .option('--checkpoint <name>', 'a checkpoint in <dir>/checkpoints (default: the latest)')
+    .addOption(new Option('--key <which>', 'backbone').choices(['teacher', 'student']).default('teacher'))
+    .addOption(new Option('--split <which>', 'images to export').choices(['train', 'held-out', 'both']).default('both'))
+    .option('--avgpool <0|1|2>', 'features: 0 CLS (default), 1 mean patch token, 2 both', (v) => Number(parseChoice(['0', '1', '2'] as const)(v)))
+    .option('--l2', 'L2-normalise each feature (default: as the backbone gives them)')
+    .addOption(new Option('--format <which>', 'file format').choices(['safetensors', 'npy']).default('safetensors'))
+    .option('--out <path>', 'the safetensors file, or the .npy prefix (default <run>/features[.safetensors], or ' +
+            'features-<baseline>[.safetensors] here); written atomically')
+    .option('-d, --data <source>', "images (default: the run's --data), as for ibot train")
+    .option('--held-out <n|fraction>', "held-out part (default: the run's)", parseCountOrFraction)
+    .addOption(new Option('--device <name>', 'where to compute').choices(DEVICES).default(undefined, 'cuda if usable, else native'))
+    .option('--threads <n>', 'CPU threads of the native device', (v) => parseInteger(v, 1))
+    .option('--eval-batch-size <n>', 'images per forward pass (default 256)', (v) => parseInteger(v, 1))
+    .action(async (opts: ExportFeaturesOptions) => {
+      await runExportFeatures(opts, io);
     });
 
   program.command('convert')
