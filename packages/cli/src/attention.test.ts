@@ -1,5 +1,5 @@
-// `ibot attention` in-process on a random ViT: two small PNGs (grey at the model's size, RGB of another size) and a
-// corrupt file; the PNGs written (names, format, size, channels), the masks (0/255 only, DINO's kept mass against the
+// `ibot attention` in-process on a random ViT: two small PNGs (grey at the model's size, RGB of another size), a JPEG
+// and a corrupt file; the PNGs written (names, format, size, channels), the masks (0/255 only, DINO's kept mass against the
 // attention recomputed here), the corrupt file reported with a non-zero exit; --from-data and --image-size; errors.
 import '@ibotjs/tfjs-backend-native/testing-setup';
 
@@ -39,25 +39,26 @@ async function rawGrey(path: string): Promise<{data: Uint8Array; width: number; 
   return {data: new Uint8Array(data), width: info.width, height: info.height, channels: info.channels};
 }
 
-test.serial('attention maps, masks and overlays of two PNGs; a corrupt file is reported and fails the run at the end', async (t) => {
+test.serial('attention maps, masks and overlays of two PNGs and a JPEG; a corrupt file is reported and fails the run at the end', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'ibot-attn-'));
   try {
-    const grey = join(dir, 'grey.png'), rgb = join(dir, 'colour.png'), bad = join(dir, 'broken.png'), out = join(dir, 'maps');
+    const grey = join(dir, 'grey.png'), rgb = join(dir, 'colour.png'), jpeg = join(dir, 'photo.jpg'), bad = join(dir, 'broken.png');
+    const out = join(dir, 'maps');
     await sharp(greyPixels(), {raw: {width: 28, height: 28, channels: 1}}).png().toFile(grey);
     await sharp({create: {width: 30, height: 20, channels: 3, background: {r: 200, g: 30, b: 90}}}).png().toFile(rgb);
+    const gradient = Uint8Array.from({length: 24 * 40 * 3}, (_, i) => (i * 7) % 256); // [24, 40, 3]
+    await sharp(gradient, {raw: {width: 40, height: 24, channels: 3}}).jpeg().toFile(jpeg);
     writeFileSync(bad, 'not a png at all');
 
-    const r = await run('attention', grey, bad, rgb, ...SOURCE, '--out-dir', out);
+    const r = await run('attention', grey, bad, rgb, jpeg, ...SOURCE, '--out-dir', out);
     t.is(r.code, 1, r.err);
     t.regex(r.err, new RegExp(`ibot attention: ${bad}: cannot read the image: `));
-    t.regex(r.err, /ibot: error: ibot attention: 1 of 3 images could not be read \(.*broken\.png\)/);
+    t.regex(r.err, /ibot: error: ibot attention: 1 of 4 images could not be read \(.*broken\.png\)/);
     const lines = r.out.trim().split('\n');
-    t.is(lines.length, 2, r.out);
-    t.true(lines[0]!.startsWith('grey: '));
-    t.true(lines[1]!.startsWith('colour: '));
+    t.deepEqual(lines.map((l) => l.split(':')[0]), ['grey', 'colour', 'photo'], r.out);
     const want = (name: string) => [...Array.from({length: HEADS}, (_, h) => [`${name}-attn-head${h}.png`, `${name}-mask-head${h}.png`]).flat(), `${name}-overlay.png`];
     t.deepEqual(lines[0]!.slice('grey: '.length).split(' '), want('grey').map((f) => join(out, f)));
-    t.deepEqual(readdirSync(out).sort(), [...want('grey'), ...want('colour')].sort());
+    t.deepEqual(readdirSync(out).sort(), [...want('grey'), ...want('colour'), ...want('photo')].sort());
     for (const f of readdirSync(out)) {
       const m = await sharp(join(out, f)).metadata();
       t.is(m.format, 'png', f);

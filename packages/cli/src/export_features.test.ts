@@ -95,6 +95,50 @@ test.serial('a random ViT\'s L2-normalised mean patch tokens of the held-out spl
   }
 });
 
+/** A model small enough for a few steps in seconds on 2 cores (as in train.test.ts). */
+const TINY = [
+  '--depth', '1', '--embed-dim', '16', '--num-heads', '2', '--out-dim', '32', '--patch-out-dim', '32', '--head-hidden-dim', '16',
+  '--head-bottleneck-dim', '8', '--local-crops-number', '2', '--batch-size', '8', '--warmup-epochs', '0',
+  '--warmup-teacher-temp-epochs', '0', '--no-progress', '--no-knn',
+];
+
+test.serial('on a run folder: the teacher\'s CLS features by default into <run>/features.safetensors, the student\'s with --key; ibot attention too', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ibot-export-'));
+  try {
+    const runDir = join(dir, 'run');
+    const trained = await run('train', ...TINY, ...DATA, '--epochs', '1', '--max-steps-per-epoch', '2', '--output', runDir);
+    t.is(trained.code, 0, trained.err);
+    const r = await run('export-features', '--output', runDir, '--device', backendUnderTest);
+    t.is(r.code, 0, r.err);
+    const out = join(runDir, 'features.safetensors');
+    t.regex(r.out, new RegExp(`^wrote ${out}: train.features \\[20, 16\\] F32, train.labels \\[20\\] I32, held-out.features \\[10, 16\\] F32`));
+    const {tensors, metadata} = loadSafetensors(out);
+    t.regex(metadata['source']!, /^teacher of \S+ \(epoch 1, step 2\)/);
+    t.like(JSON.parse(metadata['model']!), {embedDim: 16, depth: 1, numHeads: 2, patchSize: 4, imgSize: 28, inChans: 1});
+
+    // The run's teacher and normalisation (from its checkpoint), called here on the held-out images: the final-normed CLS.
+    const src = await openEvalSource({output: runDir, device: backendUnderTest}, 'test');
+    const {x} = await heldOutImages(src);
+    const want = tf.tidy(() => src.vit!.forward(tf.tensor4d(x, [10, 28, 28, 1]), {returnAllTokens: false, training: false}).dataSync());
+    src.vit!.dispose();
+    t.is(worstMismatch(tensors.get('held-out.features')!.data, want, {rtol: 1e-4, atol: 1e-5}), null);
+
+    const student = await run('export-features', '--output', runDir, '--key', 'student', '--split', 'held-out', '--out', join(dir, 's.safetensors'), '--device', backendUnderTest);
+    t.is(student.code, 0, student.err);
+    const s = loadSafetensors(join(dir, 's.safetensors'));
+    t.regex(s.metadata['source']!, /^student of /);
+    t.deepEqual([...s.tensors.keys()], ['held-out.features', 'held-out.labels']);
+    t.not(worstMismatch(s.tensors.get('held-out.features')!.data, want, {rtol: 1e-4, atol: 1e-5}), null, 'student features differ from the teacher\'s');
+
+    const attn = await run('attention', '--output', runDir, '--from-data', '1', '--out-dir', join(dir, 'maps'), '--device', backendUnderTest);
+    t.is(attn.code, 0, attn.err);
+    t.regex(attn.err, /ibot attention: teacher of \S+ \(epoch 1, step 2\).*; 28×28 images, 2 heads, threshold 0.6/);
+    t.deepEqual(readdirSync(join(dir, 'maps')).length, 2 * 2 + 1);
+  } finally {
+    rmSync(dir, {recursive: true, force: true});
+  }
+});
+
 test.serial('errors: no source, both sources, unknown format or split', async (t) => {
   const none = await run('export-features', ...DATA);
   t.is(none.code, 1);
