@@ -7,20 +7,14 @@ import {existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync} from 'node:
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 
-import {attentionMaps} from '@ibotjs/eval';
+import {attentionMaps, thresholdMask} from '@ibotjs/eval';
 import {backendUnderTest} from '@ibotjs/tfjs-backend-native/testing/parity';
 import * as tf from '@tensorflow/tfjs-core';
 import test from 'ava';
 import sharp from 'sharp';
 
 import {openEvalSource} from './eval_backbone.js';
-import {main} from './main.js';
-
-async function run(...argv: string[]): Promise<{code: number; out: string; err: string}> {
-  let out = '', err = '';
-  const code = await main(argv, {stdout: {write: (s: string) => (out += s)}, stderr: {write: (s: string) => (err += s)}});
-  return {code, out, err};
-}
+import {runIbot as run, TINY_TRAIN_FLAGS} from './testing/run_ibot.js';
 
 const SOURCE = ['--baseline', 'random', '--data', 'synthetic:20', '--held-out', '5', '--device', backendUnderTest];
 const HEADS = 3; // fmnist-vit-tiny: 3 heads, patch 4, 28 px, 1 channel
@@ -104,6 +98,38 @@ test.serial('attention maps, masks and overlays of two PNGs and a JPEG; a corrup
   }
 });
 
+test.serial('an RGB run: a grey PNG is read as RGB and normalised per channel; the masks are the threshold rule on its attention', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ibot-attn-'));
+  try {
+    const runDir = join(dir, 'run'), grey = join(dir, 'grey.png'), out = join(dir, 'maps');
+    const trained = await run('train', ...TINY_TRAIN_FLAGS, '--in-chans', '3', '--data', 'synthetic:20', '--held-out', '5',
+                              '--device', backendUnderTest, '--epochs', '1', '--max-steps-per-epoch', '1', '--output', runDir);
+    t.is(trained.code, 0, trained.err);
+    await sharp(greyPixels(), {raw: {width: 28, height: 28, channels: 1}}).png().toFile(grey);
+    const r = await run('attention', grey, '--output', runDir, '--device', backendUnderTest, '--out-dir', out);
+    t.is(r.code, 0, r.err);
+
+    const src = await openEvalSource({output: runDir, device: backendUnderTest}, 'test');
+    t.is(src.norm.mean.length, 3);
+    const px = greyPixels();
+    const x = tf.tensor4d(Float32Array.from({length: 28 * 28 * 3}, (_, i) => (px[Math.floor(i / 3)]! / 255 - src.norm.mean[i % 3]!) / src.norm.std[i % 3]!),
+                          [1, 28, 28, 3]);
+    const attn = attentionMaps(src.vit!, x); // [1, 2, 7, 7]
+    const masks = thresholdMask(attn, 0.6);
+    tf.dispose([x, attn]);
+    src.vit!.dispose();
+    for (let h = 0; h < 2; h++) {
+      const mask = await rawGrey(join(out, `grey-mask-head${h}.png`));
+      const got = Array.from({length: 49}, (_, k) => mask.data[4 * Math.floor(k / 7) * 28 + 4 * (k % 7)]! / 255);
+      t.deepEqual(got, [...masks.subarray(h * 49, (h + 1) * 49)], `head ${h}`);
+    }
+    const overlay = await sharp(join(out, 'grey-overlay.png')).metadata();
+    t.deepEqual([overlay.width, overlay.height, overlay.channels], [28, 28, 3]);
+  } finally {
+    rmSync(dir, {recursive: true, force: true});
+  }
+});
+
 test.serial('--from-data names held-out samples by index and label; --image-size 32 gives 32×32 maps', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'ibot-attn-'));
   try {
@@ -123,7 +149,10 @@ test.serial('--from-data names held-out samples by index and label; --image-size
   }
 });
 
-test.serial('errors: no images, pixels baseline, image size not a multiple of the patch, threshold out of range, too many samples', async (t) => {
+test.serial('--help lists the flags; errors: no images, pixels baseline, image size not a multiple of the patch, threshold out of range, too many samples', async (t) => {
+  const help = await run('attention', '--help');
+  t.is(help.code, 0);
+  for (const flag of ['--output', '--baseline', '--key', '--image-size', '--threshold', '--out-dir', '--from-data']) t.true(help.out.includes(flag), flag);
   const none = await run('attention', ...SOURCE);
   t.is(none.code, 1);
   t.regex(none.err, /give image files, or --from-data <n>/);

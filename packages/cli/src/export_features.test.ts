@@ -15,13 +15,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import test from 'ava';
 
 import {type EvalSource, openEvalSource} from './eval_backbone.js';
-import {main} from './main.js';
-
-async function run(...argv: string[]): Promise<{code: number; out: string; err: string}> {
-  let out = '', err = '';
-  const code = await main(argv, {stdout: {write: (s: string) => (out += s)}, stderr: {write: (s: string) => (err += s)}});
-  return {code, out, err};
-}
+import {runIbot as run, TINY_TRAIN_FLAGS} from './testing/run_ibot.js';
 
 const DATA = ['--data', 'synthetic:30', '--held-out', '10', '--device', backendUnderTest];
 
@@ -95,18 +89,11 @@ test.serial('a random ViT\'s L2-normalised mean patch tokens of the held-out spl
   }
 });
 
-/** A model small enough for a few steps in seconds on 2 cores (as in train.test.ts). */
-const TINY = [
-  '--depth', '1', '--embed-dim', '16', '--num-heads', '2', '--out-dim', '32', '--patch-out-dim', '32', '--head-hidden-dim', '16',
-  '--head-bottleneck-dim', '8', '--local-crops-number', '2', '--batch-size', '8', '--warmup-epochs', '0',
-  '--warmup-teacher-temp-epochs', '0', '--no-progress', '--no-knn',
-];
-
 test.serial('on a run folder: the teacher\'s CLS features by default into <run>/features.safetensors, the student\'s with --key; ibot attention too', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'ibot-export-'));
   try {
     const runDir = join(dir, 'run');
-    const trained = await run('train', ...TINY, ...DATA, '--epochs', '1', '--max-steps-per-epoch', '2', '--output', runDir);
+    const trained = await run('train', ...TINY_TRAIN_FLAGS, ...DATA, '--epochs', '1', '--max-steps-per-epoch', '2', '--output', runDir);
     t.is(trained.code, 0, trained.err);
     const r = await run('export-features', '--output', runDir, '--device', backendUnderTest);
     t.is(r.code, 0, r.err);
@@ -139,7 +126,10 @@ test.serial('on a run folder: the teacher\'s CLS features by default into <run>/
   }
 });
 
-test.serial('errors: no source, both sources, unknown format or split', async (t) => {
+test.serial('--help lists the flags; errors: no source, both sources, unknown format or split', async (t) => {
+  const help = await run('export-features', '--help');
+  t.is(help.code, 0);
+  for (const flag of ['--output', '--baseline', '--key', '--split', '--avgpool', '--l2', '--format', '--out']) t.true(help.out.includes(flag), flag);
   const none = await run('export-features', ...DATA);
   t.is(none.code, 1);
   t.regex(none.err, /ibot export-features: give --output <run folder> or --baseline random\|pixels/);
