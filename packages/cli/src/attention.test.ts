@@ -1,5 +1,5 @@
-// `ibot attention` in-process on a random ViT: two small PNGs (grey at the model's size, RGB of another size), a JPEG
-// and a corrupt file; the PNGs written (names, format, size, channels), the masks (0/255 only, DINO's kept mass against the
+// `ibot attention` in-process on a random ViT: two small PNGs (grey at the model's size, RGB of another size), a JPEG,
+// a corrupt file and a missing one; the PNGs written (names, format, size, channels), the masks (0/255 only, DINO's kept mass against the
 // attention recomputed here), the corrupt file reported with a non-zero exit; --from-data and --image-size; errors.
 import '@ibotjs/tfjs-backend-native/testing-setup';
 
@@ -33,7 +33,7 @@ async function rawGrey(path: string): Promise<{data: Uint8Array; width: number; 
   return {data: new Uint8Array(data), width: info.width, height: info.height, channels: info.channels};
 }
 
-test.serial('attention maps, masks and overlays of two PNGs and a JPEG; a corrupt file is reported and fails the run at the end', async (t) => {
+test.serial('attention maps, masks and overlays of two PNGs and a JPEG; a corrupt and a missing file are reported and fail the run at the end', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'ibot-attn-'));
   try {
     const grey = join(dir, 'grey.png'), rgb = join(dir, 'colour.png'), jpeg = join(dir, 'photo.jpg'), bad = join(dir, 'broken.png');
@@ -44,10 +44,12 @@ test.serial('attention maps, masks and overlays of two PNGs and a JPEG; a corrup
     await sharp(gradient, {raw: {width: 40, height: 24, channels: 3}}).jpeg().toFile(jpeg);
     writeFileSync(bad, 'not a png at all');
 
-    const r = await run('attention', grey, bad, rgb, jpeg, ...SOURCE, '--out-dir', out);
+    const missing = join(dir, 'missing.png');
+    const r = await run('attention', grey, bad, rgb, missing, jpeg, ...SOURCE, '--out-dir', out);
     t.is(r.code, 1, r.err);
     t.regex(r.err, new RegExp(`ibot attention: ${bad}: cannot read the image: `));
-    t.regex(r.err, /ibot: error: ibot attention: 1 of 4 images could not be read \(.*broken\.png\)/);
+    t.regex(r.err, new RegExp(`ibot attention: ${missing}: cannot read the image: .*missing`));
+    t.regex(r.err, /ibot: error: ibot attention: 2 of 5 images could not be read \(.*broken\.png, .*missing\.png\)/);
     const lines = r.out.trim().split('\n');
     t.deepEqual(lines.map((l) => l.split(':')[0]), ['grey', 'colour', 'photo'], r.out);
     const want = (name: string) => [...Array.from({length: HEADS}, (_, h) => [`${name}-attn-head${h}.png`, `${name}-mask-head${h}.png`]).flat(), `${name}-overlay.png`];
