@@ -1,6 +1,7 @@
 // `ibot attention` in-process on a random ViT: two small PNGs (grey at the model's size, RGB of another size), a JPEG,
-// a corrupt file and a missing one; the PNGs written (names, format, size, channels), the masks (0/255 only, DINO's kept mass against the
-// attention recomputed here), the corrupt file reported with a non-zero exit; --from-data and --image-size; errors.
+// a corrupt file and a missing one; the PNGs written (names, format, size, channels), the masks (0/255 only, DINO's
+// kept mass against the attention recomputed here), unreadable files reported with a non-zero exit; an RGB run;
+// --from-data and --image-size; errors.
 import '@ibotjs/tfjs-backend-native/testing-setup';
 
 import {existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync} from 'node:fs';
