@@ -14,21 +14,10 @@ import {createViT} from '@ibotjs/vit';
 import * as tf from '@tensorflow/tfjs-core';
 import test from 'ava';
 
-import type {DeviceName} from './device.js';
 import {runEvalCluster} from './eval_cluster_command.js';
-import {main} from './main.js';
+import {runIbot as run, testDevice, TINY_TRAIN_FLAGS} from './testing/run_ibot.js';
 
-const TINY = [
-  '--depth', '1', '--embed-dim', '16', '--num-heads', '2', '--out-dim', '32', '--patch-out-dim', '32', '--head-hidden-dim', '16',
-  '--head-bottleneck-dim', '8', '--local-crops-number', '2', '--batch-size', '8', '--warmup-epochs', '0',
-  '--warmup-teacher-temp-epochs', '0', '--device', backendUnderTest, '--no-progress', '--no-knn',
-];
-
-async function run(...argv: string[]): Promise<{code: number; out: string; err: string}> {
-  let out = '', err = '';
-  const code = await main(argv, {stdout: {write: (s: string) => (out += s)}, stderr: {write: (s: string) => (err += s)}});
-  return {code, out, err};
-}
+const TINY = [...TINY_TRAIN_FLAGS, '--device', backendUnderTest];
 
 const quiet = {stdout: {write: () => true}, stderr: {write: () => true}};
 
@@ -44,7 +33,7 @@ test.serial('eval cluster: the teacher head argmax of a trained run, scored agai
     t.regex(cli.out, /^clustering \(teacher head argmax over K = 32 prototypes; 20 held-out images, \d+ classes, \d+ clusters used\): NMI [\d.]+, ARI -?[\d.]+, FMI [\d.]+, Hungarian accuracy [\d.]+ %\n$/);
 
     // The same assignment computed here: the checkpoint's teacher backbone and head on the held-out images.
-    const summary = await runEvalCluster({output: out, device: backendUnderTest as DeviceName}, quiet);
+    const summary = await runEvalCluster({output: out, device: testDevice}, quiet);
     const ckpt = new CheckpointStore(join(out, 'checkpoints')).loadLatest()!;
     const config = resolveTrainConfig(ckpt.state.config as Partial<IbotTrainConfig>);
     const vit = createViT(backboneConfigOf(config));

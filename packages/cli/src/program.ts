@@ -5,11 +5,13 @@ import {createRequire} from 'node:module';
 import {DEFAULT_PRESET, presets} from '@ibotjs/ibot';
 import {Command, InvalidArgumentError, Option} from 'commander';
 
+import {type AttentionOptions, runAttention} from './attention_command.js';
 import {type ConvertCliOptions, runConvert} from './convert_command.js';
 import {DEVICES} from './device.js';
 import {type EvalClusterOptions, runEvalCluster} from './eval_cluster_command.js';
 import {type EvalKnnOptions, runEvalKnn} from './eval_command.js';
 import {type EvalLinearOptions, runEvalLinear} from './eval_linear_command.js';
+import {type ExportFeaturesOptions, runExportFeatures} from './export_features_command.js';
 import {collectInfo, formatInfo} from './info_command.js';
 import {parseChoice, parseCountOrFraction, parseInteger, parseNumber, parseNumberList} from './parse.js';
 import {flagName, presetDefaults, TRAIN_FLAGS} from './train_flags.js';
@@ -62,6 +64,12 @@ function parsePositiveList(v: string): number[] {
 function parseNonNegative(v: string): number {
   const t = parseNumber(v);
   if (!(t >= 0)) throw new InvalidArgumentError(`expected a number ≥ 0, got '${v}'`);
+  return t;
+}
+
+function parseFraction(v: string): number {
+  const t = parseNumber(v);
+  if (!(t >= 0 && t <= 1)) throw new InvalidArgumentError(`expected a number in [0, 1], got '${v}'`);
   return t;
 }
 
@@ -178,6 +186,56 @@ export function createProgram(io: Io): Command {
     .option('--eval-batch-size <n>', 'images per forward pass when extracting features (default 256)', (v) => parseInteger(v, 1))
     .action(async (opts: EvalLinearOptions) => {
       await runEvalLinear(opts, io);
+    });
+
+  program.command('attention')
+    .description("attention maps of the last block's [CLS] query, one per head (IBOT_SPEC §6.7, DINO's " +
+                 'visualize_attention.py): per image <name>-attn-head<h>.png (the map, scaled to 0..255), ' +
+                 "<name>-mask-head<h>.png (the patches holding the top --threshold of the head's mass) and " +
+                 '<name>-overlay.png (the mean map over the heads, in colour over the image)')
+    .argument('[images...]', 'JPEG/PNG files (grey for a 1-channel model); resized to --image-size')
+    .option('-o, --output <dir>', 'the run folder (written by ibot train)')
+    .addOption(new Option('--baseline <which>', 'a randomly initialised ViT of the preset instead of a run').choices(['random']))
+    .option('--preset <name>', `with --baseline: the preset that shapes the ViT (default ${DEFAULT_PRESET})`)
+    .option('--checkpoint <name>', 'a checkpoint in <dir>/checkpoints (default: the latest)')
+    .addOption(new Option('--key <which>', 'backbone').choices(['teacher', 'student']).default('teacher'))
+    .option('--image-size <px>', "side of the square images (default: the model's imgSize; a multiple of the patch size, " +
+            'other sizes through position-embedding interpolation)', (v) => parseInteger(v, 1))
+    .option('--threshold <t>', 'mass kept by the masks, in [0, 1] (default 0.6)', parseFraction)
+    .option('--out-dir <dir>', 'where the PNGs go (default ./attention)')
+    .option('--from-data <n>', 'also the first n held-out images of the data (named sample<i>-label<k>)', (v) => parseInteger(v, 1))
+    .option('-d, --data <source>', "images for --from-data (default: the run's --data), as for ibot train")
+    .option('--held-out <n|fraction>', "held-out part (default: the run's)", parseCountOrFraction)
+    .addOption(new Option('--device <name>', 'where to compute').choices(DEVICES).default(undefined, 'cuda if usable, else native'))
+    .option('--threads <n>', 'CPU threads of the native device', (v) => parseInteger(v, 1))
+    .action(async (images: string[], opts: AttentionOptions) => {
+      await runAttention(images, opts, io);
+    });
+
+  program.command('export-features')
+    .description('write the frozen features (IBOT_SPEC §6.1: eval mode, centre view) and labels of the training and/or ' +
+                 'held-out images: one safetensors file (tensors train.features [N, D] F32, train.labels [N] I32, ' +
+                 'held-out.features, held-out.labels; metadata: source, model, avgpool, l2) or .npy files ' +
+                 '(<prefix>-train-features.npy, <prefix>-train-labels.npy, ...)')
+    .option('-o, --output <dir>', 'the run folder (written by ibot train)')
+    .addOption(new Option('--baseline <which>', 'a reference instead of a run: a randomly initialised ViT of the preset, or raw pixels')
+                   .choices(['random', 'pixels']))
+    .option('--preset <name>', `with --baseline: the preset that shapes the ViT and its image size (default ${DEFAULT_PRESET})`)
+    .option('--checkpoint <name>', 'a checkpoint in <dir>/checkpoints (default: the latest)')
+    .addOption(new Option('--key <which>', 'backbone').choices(['teacher', 'student']).default('teacher'))
+    .addOption(new Option('--split <which>', 'images to export').choices(['train', 'held-out', 'both']).default('both'))
+    .option('--avgpool <0|1|2>', 'features: 0 CLS (default), 1 mean patch token, 2 both', (v) => Number(parseChoice(['0', '1', '2'] as const)(v)))
+    .option('--l2', 'L2-normalise each feature (default: as the backbone gives them)')
+    .addOption(new Option('--format <which>', 'file format').choices(['safetensors', 'npy']).default('safetensors'))
+    .option('--out <path>', 'the safetensors file, or the .npy prefix (default <run>/features[.safetensors], or ' +
+            'features-<baseline>[.safetensors] here); written atomically')
+    .option('-d, --data <source>', "images (default: the run's --data), as for ibot train")
+    .option('--held-out <n|fraction>', "held-out part (default: the run's)", parseCountOrFraction)
+    .addOption(new Option('--device <name>', 'where to compute').choices(DEVICES).default(undefined, 'cuda if usable, else native'))
+    .option('--threads <n>', 'CPU threads of the native device', (v) => parseInteger(v, 1))
+    .option('--eval-batch-size <n>', 'images per forward pass (default 256)', (v) => parseInteger(v, 1))
+    .action(async (opts: ExportFeaturesOptions) => {
+      await runExportFeatures(opts, io);
     });
 
   program.command('convert')

@@ -13,7 +13,7 @@ import test from 'ava';
 import sharp from 'sharp';
 
 import {readJsonl} from './jsonl_log.js';
-import {main} from './main.js';
+import {runIbot as run} from './testing/run_ibot.js';
 
 /** A model small enough for a few steps in seconds on 2 cores. */
 const TINY = [
@@ -22,11 +22,6 @@ const TINY = [
   '--warmup-teacher-temp-epochs', '0', '--device', backendUnderTest, '--no-progress', '--eval-batch-size', '512',
 ];
 
-async function run(...argv: string[]): Promise<{code: number; out: string; err: string}> {
-  let out = '', err = '';
-  const code = await main(argv, {stdout: {write: (s: string) => (out += s)}, stderr: {write: (s: string) => (err += s)}});
-  return {code, out, err};
-}
 
 const KNN_LINE = /^k-NN accuracy \(teacher CLS, k = 20, T = 0\.07; (\d+) reference \/ (\d+) held-out images\): top-1 (\d+\.\d\d) %, top-5 (\d+\.\d\d) %$/m;
 

@@ -18,3 +18,7 @@ export {
   convertOfficialCheckpoint, type ConvertedCheckpoint, type ConvertOptions, PthError, type PthDict, type PthDType,
   PthTensor, type PthValue, readPth, readPthFile, type ReadPthOptions, type UnpickleOptions,
 } from './pth/index.js';
+export {
+  ATTENTION_DEFAULT_THRESHOLD, attentionMaps, clsAttention, thresholdHead, thresholdMask, upsampleNearest,
+} from './attention_maps.js';
+export {decodeNpy, encodeNpy, NPY_ALIGN, type NpyArray, type NpyDType, npyHeader} from './npy.js';

@@ -95,6 +95,18 @@ test('the byte layout is the format: u64 LE length, JSON header, little-endian d
   t.deepEqual([...got.tensors.get('b')!.data], [10]);
 });
 
+test('Int32Array tensors are written as I32 (little-endian two\'s complement) beside F32 ones, and read back exactly', (t) => {
+  const labels = new Int32Array([0, -1, 7, 2 ** 24 - 1]);
+  const bytes = encodeSafetensors({f: {shape: [1], data: new Float32Array([1])}, labels: {shape: [4], data: labels}});
+  const n = Number(new DataView(bytes.buffer).getBigUint64(0, true));
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n)));
+  t.deepEqual(header.labels, {dtype: 'I32', shape: [4], data_offsets: [4, 20]});
+  t.deepEqual([...bytes.subarray(8 + n + 4)], [0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 7, 0, 0, 0, 0xff, 0xff, 0xff, 0]);
+  const got = decodeSafetensors(bytes).tensors.get('labels')!;
+  t.is(got.dtype, 'I32');
+  t.deepEqual([...got.data], [...labels]);
+});
+
 test('F16, BF16, F64, I32, I16, I8, U8 and BOOL read as float32', (t) => {
   const u16 = (xs: number[]) => new Uint8Array(new Uint16Array(xs).buffer);
   const cases: [string, Uint8Array, number[]][] = [
@@ -192,7 +204,7 @@ test('the writer rejects inconsistent tensors and reserved names', (t) => {
   t.throws(() => encodeSafetensors({__metadata__: {shape: [1], data: new Float32Array(1)}}),
            {instanceOf: SafetensorsError, message: /cannot be a tensor name/});
   t.throws(() => encodeSafetensors({a: {shape: [1], data: [1] as unknown as Float32Array}}),
-           {instanceOf: SafetensorsError, message: /Float32Array/});
+           {instanceOf: SafetensorsError, message: /must have a Float32Array or an Int32Array as data/});
   t.throws(() => encodeSafetensors({}, {k: 1 as unknown as string}), {instanceOf: SafetensorsError, message: /metadata/});
   const dir = mkdtempSync(join(tmpdir(), 'ibot-st-'));
   try {

@@ -12,6 +12,17 @@ export interface FloatTensor {
 /** Named tensors, as a Map or a plain object; iteration order is the order written to disk. */
 export type TensorDict = ReadonlyMap<string, FloatTensor> | Readonly<Record<string, FloatTensor>>;
 
+/** An int32 host tensor (labels): written as I32; read back, like every dtype, as float32 (exact below 2^24). */
+export interface IntTensor {
+  shape: number[];
+  data: Int32Array;
+}
+
+/** What the writers take: float32 tensors (F32) and int32 tensors (I32). */
+export type WritableTensorDict =
+  | ReadonlyMap<string, FloatTensor | IntTensor>
+  | Readonly<Record<string, FloatTensor | IntTensor>>;
+
 /** The dtypes this reader converts to float32 (exactly for all but F64 and I32 beyond 2^24). */
 export type SafetensorsDType = 'F64' | 'F32' | 'F16' | 'BF16' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
 
@@ -52,13 +63,13 @@ export interface ByteSink {
 // Writing
 
 /** The entries of a dict in order, checked: finite shapes whose product is the data length, no reserved name. */
-function dictEntries(tensors: TensorDict, label: string): [string, FloatTensor][] {
-  const entries: [string, FloatTensor][] =
-      tensors instanceof Map ? [...tensors.entries()] : Object.entries(tensors as Record<string, FloatTensor>);
+function dictEntries(tensors: WritableTensorDict, label: string): [string, FloatTensor | IntTensor][] {
+  const entries: [string, FloatTensor | IntTensor][] =
+      tensors instanceof Map ? [...tensors.entries()] : Object.entries(tensors as Record<string, FloatTensor | IntTensor>);
   for (const [name, t] of entries) {
     if (name === METADATA_KEY) throw new SafetensorsError(`${label}: '${METADATA_KEY}' cannot be a tensor name`);
-    if (!(t?.data instanceof Float32Array)) {
-      throw new SafetensorsError(`${label}: tensor '${name}' must have a Float32Array as data`);
+    if (!(t?.data instanceof Float32Array) && !(t?.data instanceof Int32Array)) {
+      throw new SafetensorsError(`${label}: tensor '${name}' must have a Float32Array or an Int32Array as data`);
     }
     const numel = shapeNumel(t.shape, () => `${label}: tensor '${name}'`);
     if (numel !== t.data.length) {
@@ -73,7 +84,7 @@ function dictEntries(tensors: TensorDict, label: string): [string, FloatTensor][
  * The file's first bytes: length prefix and JSON header, padded with spaces so that the data starts at a multiple of 8
  * bytes (as the reference writer does), which keeps every F32 tensor 4-byte aligned in a memory-mapped file.
  */
-function encodeHead(entries: [string, FloatTensor][], metadata: Readonly<Record<string, string>> | undefined,
+function encodeHead(entries: [string, FloatTensor | IntTensor][], metadata: Readonly<Record<string, string>> | undefined,
                     label: string): Uint8Array {
   const header: Record<string, unknown> = {};
   if (metadata && Object.keys(metadata).length > 0) {
@@ -85,7 +96,7 @@ function encodeHead(entries: [string, FloatTensor][], metadata: Readonly<Record<
   let offset = 0;
   for (const [name, t] of entries) {
     const bytes = t.data.length * 4;
-    header[name] = {dtype: 'F32', shape: t.shape, data_offsets: [offset, offset + bytes]};
+    header[name] = {dtype: t.data instanceof Int32Array ? 'I32' : 'F32', shape: t.shape, data_offsets: [offset, offset + bytes]};
     offset += bytes;
   }
   const json = new TextEncoder().encode(JSON.stringify(header));
@@ -98,16 +109,19 @@ function encodeHead(entries: [string, FloatTensor][], metadata: Readonly<Record<
 }
 
 /** A tensor's bytes in little-endian order (a view of its own memory on little-endian hosts). */
-function leBytes(data: Float32Array): Uint8Array {
+function leBytes(data: Float32Array | Int32Array): Uint8Array {
   if (LITTLE_ENDIAN) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   const out = new Uint8Array(data.byteLength);
   const view = new DataView(out.buffer);
-  for (let i = 0; i < data.length; i++) view.setFloat32(4 * i, data[i]!, true);
+  for (let i = 0; i < data.length; i++) {
+    if (data instanceof Int32Array) view.setInt32(4 * i, data[i]!, true);
+    else view.setFloat32(4 * i, data[i]!, true);
+  }
   return out;
 }
 
 /** The whole file in memory. */
-export function encodeSafetensors(tensors: TensorDict, metadata?: Readonly<Record<string, string>>): Uint8Array {
+export function encodeSafetensors(tensors: WritableTensorDict, metadata?: Readonly<Record<string, string>>): Uint8Array {
   const entries = dictEntries(tensors, 'safetensors');
   const head = encodeHead(entries, metadata, 'safetensors');
   const out = new Uint8Array(head.length + entries.reduce((s, [, t]) => s + t.data.byteLength, 0));
@@ -133,7 +147,7 @@ function writeAll(fd: number, bytes: Uint8Array, label: string): void {
  * Writes a safetensors file to an open file descriptor (from its current position), tensor by tensor without building
  * the whole file in memory; `sink` sees every byte written. Returns the number of bytes written.
  */
-export function writeSafetensorsFd(fd: number, tensors: TensorDict, metadata?: Readonly<Record<string, string>>,
+export function writeSafetensorsFd(fd: number, tensors: WritableTensorDict, metadata?: Readonly<Record<string, string>>,
                                    sink?: ByteSink, label = 'safetensors'): number {
   const entries = dictEntries(tensors, label);
   const head = encodeHead(entries, metadata, label);
@@ -150,7 +164,7 @@ export function writeSafetensorsFd(fd: number, tensors: TensorDict, metadata?: R
 }
 
 /** Writes a safetensors file (plainly: for crash-safe checkpoints use CheckpointStore, which writes atomically). */
-export function saveSafetensors(path: string, tensors: TensorDict, metadata?: Readonly<Record<string, string>>): void {
+export function saveSafetensors(path: string, tensors: WritableTensorDict, metadata?: Readonly<Record<string, string>>): void {
   const fd = openSync(path, 'w');
   try {
     writeSafetensorsFd(fd, tensors, metadata, undefined, path);
