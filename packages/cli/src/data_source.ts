@@ -76,7 +76,7 @@ export interface OpenedData {
 export async function openData(source: DataSource, options: {inChans: number; heldOut: number; seed: number}): Promise<OpenedData> {
   const split = (ds: Dataset, what: string): OpenedData => {
     const {train, heldOut} = splitDataset(ds, {heldOut: options.heldOut, seed: options.seed});
-    return {train, heldOut, description: `${what}: ${train.size} training images, ${heldOut.size} held out for k-NN`};
+    return {train, heldOut, description: `${what}: ${train.size} training images, ${heldOut.size} held out for evaluation`};
   };
   switch (source.kind) {
     case 'embedded':
@@ -89,7 +89,7 @@ export async function openData(source: DataSource, options: {inChans: number; he
       const train = await loadFashionMnist({dir: source.dir, split: 'train'});
       if (!hasFashionMnist('test', source.dir)) return split(train, `Fashion-MNIST train split in ${source.dir}`);
       const test = await loadFashionMnist({dir: source.dir, split: 'test'});
-      return {train, heldOut: test, description: `Fashion-MNIST in ${source.dir}: ${train.size} training images, k-NN on the ${test.size} test images`};
+      return {train, heldOut: test, description: `Fashion-MNIST in ${source.dir}: ${train.size} training images, evaluated on the ${test.size} test images`};
     }
     case 'synthetic': {
       const ds = new SyntheticDataset({size: source.size, height: 28, width: 28, channels: options.inChans === 3 ? 3 : 1, numClasses: 10, seed: 0});

@@ -93,7 +93,7 @@ test.serial('the default data: the embedded Fashion-MNIST split, trained on and 
   try {
     const r = await run('train', ...TINY, '--epochs', '1', '--max-steps-per-epoch', '2', '--held-out', '1000', '--no-progress', '--output', join(dir, 'run'));
     t.is(r.code, 0, r.err);
-    t.regex(r.err, /embedded Fashion-MNIST \(10k test split\): 9000 training images, 1000 held out for k-NN/);
+    t.regex(r.err, /embedded Fashion-MNIST \(10k test split\): 9000 training images, 1000 held out for evaluation/);
     const m = KNN_LINE.exec(r.out);
     t.truthy(m, r.out);
     t.deepEqual([m![1], m![2]], ['9000', '1000']);
