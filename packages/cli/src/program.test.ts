@@ -36,6 +36,18 @@ test('ibot --version prints the version in package.json and exits 0', async (t) 
   }
 });
 
+test('ibot --help and ibot eval --help list every command on one short line each', async (t) => {
+  const top = await run('--help');
+  t.is(top.code, 0);
+  const evalHelp = await run('eval', '--help');
+  t.is(evalHelp.code, 0);
+  for (const [out, commands] of [[top.out, ['train', 'eval', 'attention', 'export-features', 'convert', 'info']],
+                                 [evalHelp.out, ['knn', 'cluster', 'linear']]] as const) {
+    for (const c of commands) t.regex(out, new RegExp(`^  ${c} .*\\S`, 'm'), c);
+    for (const line of out.split('\n')) t.true(line.length <= 130, `a help line of ${line.length} characters: ${line}`);
+  }
+});
+
 test('every config field except data has a flag, and train --help documents each with its preset values', async (t) => {
   const fields = new Set([...Object.keys(presets['fmnist-vit-tiny']), ...Object.keys(presets['vit-s16-imagenet']), 'embedDim', 'depth', 'numHeads']);
   fields.delete('data');

@@ -83,7 +83,7 @@ export function createProgram(io: Io): Command {
     // added, which inherit it.
     .exitOverride();
 
-  const train = program.command('train').description(TRAIN_DESCRIPTION).addHelpText('after', TRAIN_DETAILS + TRAIN_EXAMPLES);
+  const train = program.command('train').summary('pre-train a ViT with iBOT, then report the k-NN accuracy of its teacher').description(TRAIN_DESCRIPTION).addHelpText('after', TRAIN_DETAILS + TRAIN_EXAMPLES);
   train.optionsGroup('Run:');
   train.addOption(new Option('-p, --preset <name>', 'starting configuration').choices(Object.keys(presets)).default(undefined, 'fmnist-vit-tiny'));
   train.option('-c, --config <file.json>', 'JSON object of config fields (camelCase names, as in config.json) applied over the preset');
@@ -113,8 +113,9 @@ export function createProgram(io: Io): Command {
     await runTrain(opts, io);
   });
 
-  const evalCmd = program.command('eval').description('evaluate the features of a trained run (IBOT_SPEC §6)');
+  const evalCmd = program.command('eval').description('evaluate the features of a trained run or of a baseline (IBOT_SPEC §6)');
   evalCmd.command('knn')
+    .summary('k-NN accuracy (k = 10, 20, 100, 200; IBOT_SPEC §6.2)')
     .description("k-NN accuracy of a run's checkpoint (IBOT_SPEC §6.2: final-normed CLS, L2-normalised, cosine top-k, " +
                  'exp(sim/T) voting) on the run\'s held-out images, for several k from one similarity pass')
     .option('-o, --output <dir>', 'the run folder (written by ibot train)')
@@ -136,6 +137,7 @@ export function createProgram(io: Io): Command {
     });
 
   evalCmd.command('cluster')
+    .summary('clustering by the head\'s prototypes: NMI, ARI, FMI, Hungarian accuracy (§6.6)')
     .description('unsupervised classification (IBOT_SPEC §6.6): each image goes to the argmax of the head\'s CLS logits ' +
                  'over its K prototypes (raw logits, no centring); NMI, ARI, Fowlkes-Mallows and Hungarian-matched accuracy ' +
                  'against the labels')
@@ -156,6 +158,7 @@ export function createProgram(io: Io): Command {
     });
 
   evalCmd.command('linear')
+    .summary('linear-probe accuracy over a sweep of learning rates (§6.3)')
     .description("linear-probe accuracy of a run's checkpoint (IBOT_SPEC §6.3): frozen features of the training images, " +
                  'one linear classifier per learning rate trained together (SGD momentum 0.9, lr × batch/256, cosine to 0 ' +
                  'per epoch, weights ~ N(0, 0.01²)), validated every epoch on the held-out images; the best top-1 over ' +
@@ -189,6 +192,7 @@ export function createProgram(io: Io): Command {
     });
 
   program.command('attention')
+    .summary('per-head [CLS] attention maps of the last block, as PNG (§6.7)')
     .description("attention maps of the last block's [CLS] query, one per head (IBOT_SPEC §6.7, DINO's " +
                  'visualize_attention.py): per image <name>-attn-head<h>.png (the map, scaled to 0..255), ' +
                  "<name>-mask-head<h>.png (the patches holding the top --threshold of the head's mass) and " +
@@ -213,6 +217,7 @@ export function createProgram(io: Io): Command {
     });
 
   program.command('export-features')
+    .summary('write frozen features and labels to safetensors or .npy')
     .description('write the frozen features (IBOT_SPEC §6.1: eval mode, centre view) and labels of the training and/or ' +
                  'held-out images: one safetensors file (tensors train.features [N, D] F32, train.labels [N] I32, ' +
                  'held-out.features, held-out.labels; metadata: source, model, avgpool, l2) or .npy files ' +
@@ -239,6 +244,7 @@ export function createProgram(io: Io): Command {
     });
 
   program.command('convert')
+    .summary('convert an official iBOT/DINO .pth checkpoint to safetensors, without Python')
     .description('convert an official iBOT/DINO PyTorch checkpoint (.pth) into a safetensors file of the backbone ' +
                  '(official parameter names and shapes, what vit.loadStateDict reads), without Python: the .pth is ' +
                  'read by a restricted reader that accepts state dicts and tensor storage only')
@@ -253,6 +259,7 @@ export function createProgram(io: Io): Command {
     });
 
   program.command('info')
+    .summary('devices, build and versions')
     .description('print the devices (native CPU, CUDA GPUs, wasm, cpu), what the native binary was built with, and versions')
     .option('--json', 'machine-readable output')
     .action(async (opts: {json?: boolean}) => {
