@@ -2,7 +2,7 @@
 // function so that tests can parse arguments and capture output without a child process.
 import {createRequire} from 'node:module';
 
-import {DEFAULT_PRESET, presets} from '@ibotjs/ibot';
+import {presets} from '@ibotjs/ibot';
 import {Command, InvalidArgumentError, Option} from 'commander';
 
 import {type AttentionOptions, runAttention} from './attention_command.js';
@@ -13,6 +13,7 @@ import {type EvalKnnOptions, runEvalKnn} from './eval_command.js';
 import {type EvalLinearOptions, runEvalLinear} from './eval_linear_command.js';
 import {type ExportFeaturesOptions, runExportFeatures} from './export_features_command.js';
 import {collectInfo, formatInfo} from './info_command.js';
+import {addPlaceFlags, addSourceFlags, FEATURE_SOURCE} from './source_flags.js';
 import {parseChoice, parseCountOrFraction, parseInteger, parseNumber, parseNumberList} from './parse.js';
 import {flagName, presetDefaults, TRAIN_FLAGS} from './train_flags.js';
 import {type Io, runTrain, type TrainCliOptions} from './train_command.js';
@@ -114,62 +115,45 @@ export function createProgram(io: Io): Command {
   });
 
   const evalCmd = program.command('eval').description('evaluate the features of a trained run or of a baseline (IBOT_SPEC §6)');
-  evalCmd.command('knn')
+  const knn = evalCmd.command('knn')
     .summary('k-NN accuracy (k = 10, 20, 100, 200; IBOT_SPEC §6.2)')
     .description("k-NN accuracy of a run's checkpoint (IBOT_SPEC §6.2: final-normed CLS, L2-normalised, cosine top-k, " +
-                 'exp(sim/T) voting) on the run\'s held-out images, for several k from one similarity pass')
-    .option('-o, --output <dir>', 'the run folder (written by ibot train)')
-    .addOption(new Option('--baseline <which>', 'evaluate a reference instead of a run: a randomly initialised ViT of the preset, or raw pixels')
-                   .choices(['random', 'pixels']))
-    .option('--preset <name>', `with --baseline: the preset that shapes the ViT and its image size (default ${DEFAULT_PRESET})`)
-    .option('--checkpoint <name>', 'a checkpoint in <dir>/checkpoints (default: the latest)')
-    .addOption(new Option('--key <which>', 'backbone to evaluate').choices(['teacher', 'student']).default('teacher'))
+                 'exp(sim/T) voting) on the run\'s held-out images, for several k from one similarity pass');
+  addSourceFlags(knn, FEATURE_SOURCE);
+  knn
     .option('--knn-k <k[,k...]>', 'neighbours (default 10,20,100,200)', (v) => parseNumberList(v).map((k) => parseInteger(String(k), 1)))
     .option('--knn-t <T>', 'temperature of the exp(sim/T) vote (default 0.07)', parsePositive)
-    .option('--avgpool <0|1|2>', 'features: 0 CLS (default), 1 mean patch token, 2 both', (v) => Number(parseChoice(['0', '1', '2'] as const)(v)))
-    .option('-d, --data <source>', "images (default: the run's --data), as for ibot train")
-    .option('--held-out <n|fraction>', "held-out part (default: the run's)", parseCountOrFraction)
-    .addOption(new Option('--device <name>', 'where to compute').choices(DEVICES).default(undefined, 'cuda if usable, else native'))
-    .option('--threads <n>', 'CPU threads of the native device', (v) => parseInteger(v, 1))
-    .option('--eval-batch-size <n>', 'images per forward pass (default 256)', (v) => parseInteger(v, 1))
-    .action(async (opts: EvalKnnOptions) => {
-      await runEvalKnn(opts, io);
-    });
+    .option('--avgpool <0|1|2>', 'features: 0 CLS (default), 1 mean patch token, 2 both', (v) => Number(parseChoice(['0', '1', '2'] as const)(v)));
+  addPlaceFlags(knn);
+  knn.action(async (opts: EvalKnnOptions) => {
+    await runEvalKnn(opts, io);
+  });
 
-  evalCmd.command('cluster')
+  const cluster = evalCmd.command('cluster')
     .summary('clustering by the head\'s prototypes: NMI, ARI, FMI, Hungarian accuracy (§6.6)')
     .description('unsupervised classification (IBOT_SPEC §6.6): each image goes to the argmax of the head\'s CLS logits ' +
                  'over its K prototypes (raw logits, no centring); NMI, ARI, Fowlkes-Mallows and Hungarian-matched accuracy ' +
-                 'against the labels')
-    .option('-o, --output <dir>', 'the run folder (written by ibot train)')
-    .addOption(new Option('--baseline <which>', 'cluster with a randomly initialised ViT and head of the preset instead of a run')
-                   .choices(['random']))
-    .option('--preset <name>', `with --baseline: the preset that shapes the ViT and head (default ${DEFAULT_PRESET})`)
-    .option('--checkpoint <name>', 'a checkpoint in <dir>/checkpoints (default: the latest)')
-    .addOption(new Option('--key <which>', 'backbone and head to use').choices(['teacher', 'student']).default('teacher'))
-    .addOption(new Option('--split <which>', 'images to cluster').choices(['held-out', 'train']).default('held-out'))
-    .option('-d, --data <source>', "images (default: the run's --data), as for ibot train")
-    .option('--held-out <n|fraction>', "held-out part (default: the run's)", parseCountOrFraction)
-    .addOption(new Option('--device <name>', 'where to compute').choices(DEVICES).default(undefined, 'cuda if usable, else native'))
-    .option('--threads <n>', 'CPU threads of the native device', (v) => parseInteger(v, 1))
-    .option('--eval-batch-size <n>', 'images per forward pass (default 256)', (v) => parseInteger(v, 1))
-    .action(async (opts: EvalClusterOptions) => {
-      await runEvalCluster(opts, io);
-    });
+                 'against the labels');
+  addSourceFlags(cluster, {
+    baselines: ['random'], baselineHelp: 'cluster with a randomly initialised ViT and head of the preset instead of a run',
+    presetShapes: 'the ViT and head', keyHelp: 'backbone and head to use',
+  });
+  cluster
+    .addOption(new Option('--split <which>', 'images to cluster').choices(['held-out', 'train']).default('held-out'));
+  addPlaceFlags(cluster);
+  cluster.action(async (opts: EvalClusterOptions) => {
+    await runEvalCluster(opts, io);
+  });
 
-  evalCmd.command('linear')
+  const linear = evalCmd.command('linear')
     .summary('linear-probe accuracy over a sweep of learning rates (§6.3)')
     .description("linear-probe accuracy of a run's checkpoint (IBOT_SPEC §6.3): frozen features of the training images, " +
                  'one linear classifier per learning rate trained together (SGD momentum 0.9, lr × batch/256, cosine to 0 ' +
                  'per epoch, weights ~ N(0, 0.01²)), validated every epoch on the held-out images; the best top-1 over ' +
                  'all learning rates and epochs is reported. Deviation from §6.3: the features are computed once from the ' +
-                 'centre view, so the training augmentation (RandomResizedCrop + flip) is not applied')
-    .option('-o, --output <dir>', 'the run folder (written by ibot train)')
-    .addOption(new Option('--baseline <which>', 'evaluate a reference instead of a run: a randomly initialised ViT of the preset, or raw pixels')
-                   .choices(['random', 'pixels']))
-    .option('--preset <name>', `with --baseline: the preset that shapes the ViT and its image size (default ${DEFAULT_PRESET})`)
-    .option('--checkpoint <name>', 'a checkpoint in <dir>/checkpoints (default: the latest)')
-    .addOption(new Option('--key <which>', 'backbone to evaluate').choices(['teacher', 'student']).default('teacher'))
+                 'centre view, so the training augmentation (RandomResizedCrop + flip) is not applied');
+  addSourceFlags(linear, FEATURE_SOURCE);
+  linear
     .option('--epochs <n>', 'training epochs (default 100)', (v) => parseInteger(v, 1))
     .option('--batch-size <n>', 'training features per SGD step (default 128)', (v) => parseInteger(v, 1))
     .option('--lrs <lr[,lr...]>', 'learning rates for a batch of 256, one classifier each (default: the official 45, {1..9} × {1e-4, 1e-3, 1e-2, 1e-1, 1})',
@@ -181,67 +165,55 @@ export function createProgram(io: Io): Command {
             (v) => Number(parseChoice(['0', '1', '2'] as const)(v)))
     .option('--eval-every <n>', 'validate every n epochs (and after the last; default 1)', (v) => parseInteger(v, 1))
     .option('--seed <n>', 'seeds the weight init and the shuffles (default 0)', (v) => parseInteger(v, 0))
-    .option('--json <file>', 'also write every learning rate\'s best result and the validation history as JSON')
-    .option('-d, --data <source>', "images (default: the run's --data), as for ibot train")
-    .option('--held-out <n|fraction>', "held-out part, the validation set (default: the run's)", parseCountOrFraction)
-    .addOption(new Option('--device <name>', 'where to compute').choices(DEVICES).default(undefined, 'cuda if usable, else native'))
-    .option('--threads <n>', 'CPU threads of the native device', (v) => parseInteger(v, 1))
-    .option('--eval-batch-size <n>', 'images per forward pass when extracting features (default 256)', (v) => parseInteger(v, 1))
-    .action(async (opts: EvalLinearOptions) => {
-      await runEvalLinear(opts, io);
-    });
+    .option('--json <file>', 'also write every learning rate\'s best result and the validation history as JSON');
+  addPlaceFlags(linear, {
+    heldOutHelp: "held-out part, the validation set (default: the run's)",
+    evalBatchHelp: 'images per forward pass when extracting features (default 256)',
+  });
+  linear.action(async (opts: EvalLinearOptions) => {
+    await runEvalLinear(opts, io);
+  });
 
-  program.command('attention')
+  const attention = program.command('attention')
     .summary('per-head [CLS] attention maps of the last block, as PNG (§6.7)')
     .description("attention maps of the last block's [CLS] query, one per head (IBOT_SPEC §6.7, DINO's " +
                  'visualize_attention.py): per image <name>-attn-head<h>.png (the map, scaled to 0..255), ' +
                  "<name>-mask-head<h>.png (the patches holding the top --threshold of the head's mass) and " +
                  '<name>-overlay.png (the mean map over the heads, in colour over the image)')
-    .argument('[images...]', 'JPEG/PNG files (grey for a 1-channel model); resized to --image-size')
-    .option('-o, --output <dir>', 'the run folder (written by ibot train)')
-    .addOption(new Option('--baseline <which>', 'a randomly initialised ViT of the preset instead of a run').choices(['random']))
-    .option('--preset <name>', `with --baseline: the preset that shapes the ViT (default ${DEFAULT_PRESET})`)
-    .option('--checkpoint <name>', 'a checkpoint in <dir>/checkpoints (default: the latest)')
-    .addOption(new Option('--key <which>', 'backbone').choices(['teacher', 'student']).default('teacher'))
+    .argument('[images...]', 'JPEG/PNG files (grey for a 1-channel model); resized to --image-size');
+  addSourceFlags(attention, {
+    baselines: ['random'], baselineHelp: 'a randomly initialised ViT of the preset instead of a run', presetShapes: 'the ViT',
+    keyHelp: 'backbone',
+  });
+  attention
     .option('--image-size <px>', "side of the square images (default: the model's imgSize; a multiple of the patch size, " +
             'other sizes through position-embedding interpolation)', (v) => parseInteger(v, 1))
     .option('--threshold <t>', 'mass kept by the masks, in [0, 1] (default 0.6)', parseFraction)
     .option('--out-dir <dir>', 'where the PNGs go (default ./attention)')
-    .option('--from-data <n>', 'also the first n held-out images of the data (named sample<i>-label<k>)', (v) => parseInteger(v, 1))
-    .option('-d, --data <source>', "images for --from-data (default: the run's --data), as for ibot train")
-    .option('--held-out <n|fraction>', "held-out part (default: the run's)", parseCountOrFraction)
-    .addOption(new Option('--device <name>', 'where to compute').choices(DEVICES).default(undefined, 'cuda if usable, else native'))
-    .option('--threads <n>', 'CPU threads of the native device', (v) => parseInteger(v, 1))
-    .action(async (images: string[], opts: AttentionOptions) => {
-      await runAttention(images, opts, io);
-    });
+    .option('--from-data <n>', 'also the first n held-out images of the data (named sample<i>-label<k>)', (v) => parseInteger(v, 1));
+  addPlaceFlags(attention, {dataHelp: "images for --from-data (default: the run's --data), as for ibot train", evalBatchHelp: null});
+  attention.action(async (images: string[], opts: AttentionOptions) => {
+    await runAttention(images, opts, io);
+  });
 
-  program.command('export-features')
+  const exportFeatures = program.command('export-features')
     .summary('write frozen features and labels to safetensors or .npy')
     .description('write the frozen features (IBOT_SPEC §6.1: eval mode, centre view) and labels of the training and/or ' +
                  'held-out images: one safetensors file (tensors train.features [N, D] F32, train.labels [N] I32, ' +
                  'held-out.features, held-out.labels; metadata: source, model, avgpool, l2) or .npy files ' +
-                 '(<prefix>-train-features.npy, <prefix>-train-labels.npy, ...)')
-    .option('-o, --output <dir>', 'the run folder (written by ibot train)')
-    .addOption(new Option('--baseline <which>', 'a reference instead of a run: a randomly initialised ViT of the preset, or raw pixels')
-                   .choices(['random', 'pixels']))
-    .option('--preset <name>', `with --baseline: the preset that shapes the ViT and its image size (default ${DEFAULT_PRESET})`)
-    .option('--checkpoint <name>', 'a checkpoint in <dir>/checkpoints (default: the latest)')
-    .addOption(new Option('--key <which>', 'backbone').choices(['teacher', 'student']).default('teacher'))
+                 '(<prefix>-train-features.npy, <prefix>-train-labels.npy, ...)');
+  addSourceFlags(exportFeatures, FEATURE_SOURCE);
+  exportFeatures
     .addOption(new Option('--split <which>', 'images to export').choices(['train', 'held-out', 'both']).default('both'))
     .option('--avgpool <0|1|2>', 'features: 0 CLS (default), 1 mean patch token, 2 both', (v) => Number(parseChoice(['0', '1', '2'] as const)(v)))
     .option('--l2', 'L2-normalise each feature (default: as the backbone gives them)')
     .addOption(new Option('--format <which>', 'file format').choices(['safetensors', 'npy']).default('safetensors'))
     .option('--out <path>', 'the safetensors file, or the .npy prefix (default <run>/features[.safetensors], or ' +
-            'features-<baseline>[.safetensors] here); written atomically')
-    .option('-d, --data <source>', "images (default: the run's --data), as for ibot train")
-    .option('--held-out <n|fraction>', "held-out part (default: the run's)", parseCountOrFraction)
-    .addOption(new Option('--device <name>', 'where to compute').choices(DEVICES).default(undefined, 'cuda if usable, else native'))
-    .option('--threads <n>', 'CPU threads of the native device', (v) => parseInteger(v, 1))
-    .option('--eval-batch-size <n>', 'images per forward pass (default 256)', (v) => parseInteger(v, 1))
-    .action(async (opts: ExportFeaturesOptions) => {
-      await runExportFeatures(opts, io);
-    });
+            'features-<baseline>[.safetensors] here); written atomically');
+  addPlaceFlags(exportFeatures);
+  exportFeatures.action(async (opts: ExportFeaturesOptions) => {
+    await runExportFeatures(opts, io);
+  });
 
   program.command('convert')
     .summary('convert an official iBOT/DINO .pth checkpoint to safetensors, without Python')
