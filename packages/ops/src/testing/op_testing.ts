@@ -50,13 +50,8 @@ export function assertMatches64(t: ExecutionContext, got: HostTensor, want: Arra
 export function assertWithin(t: ExecutionContext, got: ArrayLike<number>, want: ArrayLike<number>,
                              tol: (i: number) => number, label: string): void {
   t.is(got.length, want.length, `${label}: size`);
-  for (let i = 0; i < want.length; i++) {
-    if (!(Math.abs(got[i]! - want[i]!) <= tol(i))) {
-      t.fail(`${label}: flat index ${i}: got ${got[i]}, float64 reference ${want[i]} (tolerance ${tol(i)})`);
-      return;
-    }
-  }
-  t.pass();
+  const bad = Array.from(want).findIndex((w, i) => !(Math.abs(got[i]! - w) <= tol(i)));
+  t.is(bad, -1, bad < 0 ? '' : `${label}: flat index ${bad}: got ${got[bad]}, float64 reference ${want[bad]} (tolerance ${tol(bad)})`);
 }
 
 /**

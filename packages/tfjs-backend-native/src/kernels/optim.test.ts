@@ -27,13 +27,8 @@ function runList(kernel: string, inputs: ReadonlyArray<{values: ArrayLike<number
 function assertWithin(t: ExecutionContext, got: Float32Array, want: ArrayLike<number>, bound: (i: number) => number,
                       label: string): void {
   t.is(got.length, want.length, `${label}: size`);
-  for (let i = 0; i < want.length; i++) {
-    const g = got[i]!, w = want[i]!;
-    if (Number.isNaN(w) ? Number.isNaN(g) : Math.abs(g - w) <= bound(i)) continue;
-    t.fail(`${label}: index ${i}: got ${g}, want ${w} (allowed ${bound(i)})`);
-    return;
-  }
-  t.pass();
+  const bad = Array.from(want).findIndex((w, i) => !(Number.isNaN(w) ? Number.isNaN(got[i]!) : Math.abs(got[i]! - w) <= bound(i)));
+  t.is(bad, -1, bad < 0 ? '' : `${label}: index ${bad}: got ${got[bad]}, want ${want[bad]} (allowed ${bound(bad)})`);
 }
 
 interface Param {
