@@ -17,11 +17,12 @@ import {
   fusedAttention, ibotDistill, l2Normalize, layerNorm, linear, maskApply, missingKernels, weightNorm, withFusedImpl,
 } from '@ibotjs/ops';
 import * as K from '@ibotjs/ops';
-import type {NativeBackend} from '@ibotjs/tfjs-backend-native';
+import {type NativeBackend, nativeAddon} from '@ibotjs/tfjs-backend-native';
 import * as tf from '@tensorflow/tfjs-core';
 
 import {defaultTiming, timeCase, type Timing, type TimingOptions, useBackend} from './lib/harness.js';
 import {describeMachine} from './lib/machine.js';
+import {measureBf16DotPeak, measureFmaPeak} from './lib/peak.js';
 
 const {values: args} = parseArgs({
   options: {
@@ -227,6 +228,31 @@ if (targetLines.length) {
   console.log(`\nTargets (issue 3)${args.quick ? ', from --quick timings' : ''}:\n${targetLines.join('\n')}`);
 }
 
+// What the attention target can reach on this machine at all: the fused kernel's products (2 forward, 5 backward: S is
+// recomputed because P is never stored) at the measured peak, against the composite's measured time. Peaks are
+// probed after the timings, best of 5, so the bound errs on the generous side.
+function attentionCeiling(): string | null {
+  const c = cases.find((x) => x.name.startsWith('fusedAttention'));
+  const composite = c && ms(results.get(c.name)!.get('composite native'));
+  const fused = c && ms(results.get(c.name)!.get('fused native'));
+  if (!composite || !fused || args.quick) return null;
+  const threads = nativeAddon().info().cpu.threads;
+  const fp32 = measureFmaPeak(threads).ceiling, bf16 = measureBf16DotPeak(threads)?.allCores;
+  const gflop = 7 * 2 * TOKENS * TOKENS * HEAD_DIM * B * HEADS / 1e9;
+  const bound = (gflops: number) => {
+    const floorMs = gflop / gflops * 1e3;
+    return `${floorMs.toFixed(2)} ms, at most ${(composite / floorMs).toFixed(1)}× the composite`;
+  };
+  return `Ceiling of the fusedAttention target: its 7 products are ${gflop.toFixed(2)} GFLOP per fwd+bwd (2 forward, ` +
+      `5 backward with S recomputed; the composite does 6 but stores N×N). At this run's FP32 FMA peak ` +
+      `(${fp32.toFixed(0)} GFLOP/s on ${threads} threads) that alone is ${bound(fp32)} (measured: ${
+      fused.toFixed(2)} ms, ${(composite / fused).toFixed(1)}×)` + (bf16 ? `; with bf16-input products (vdpbf16ps, ` +
+      `${bf16.toFixed(0)} GFLOP/s) it would be ${bound(bf16)}, before the softmax and the bf16 conversions.` :
+      '; this CPU has no bf16 dot products.');
+}
+const ceilingLine = attentionCeiling();
+if (ceilingLine) console.log(`\n${ceilingLine}`);
+
 const missingAll = [...new Set(cases.flatMap((c) => {
   const cell = results.get(c.name)!.get('fused native');
   return cell && 'missing' in cell ? cell.missing : [];
@@ -254,7 +280,7 @@ ${describeMachine()}
 
 ${table}
 ${targetLines.length ? `\nTargets (issue 3)${args.quick ? ', from the --quick timings above (not a measurement)' : ''}:\n${
-    targetLines.join('\n')}\n` : ''}${missingAll.length ? `\nKernels not registered on 'native' when this ran (the fused rows stay empty until the kernel branches are ` +
+    targetLines.join('\n')}\n` : ''}${ceilingLine ? `\n${ceilingLine}\n` : ''}${missingAll.length ? `\nKernels not registered on 'native' when this ran (the fused rows stay empty until the kernel branches are ` +
     `merged; rerun \`pnpm bench:fused\` then): ${missingAll.join(', ')}.\n` : ''}${errors.length ? `\nErrors:\n${errors.join('\n')}\n` : ''}${
     fellBack.length ? `\nStock kernels that fell back to tfjs cpu on 'native' (counts over the whole cell):\n${fellBack.join('\n')}\n` :
     '\nNo cpu fallbacks on \'native\'.\n'}`;

@@ -48,6 +48,19 @@ export function measureFmaPeak(threads: number, repeats = 5): FmaPeak {
   };
 }
 
+/**
+ * The all-threads rate of AVX-512 BF16 dot products (vdpbf16ps: bf16 inputs, FP32 accumulation; GFLOP/s counting
+ * each product and its addition), best of `repeats` runs; null where the CPU lacks them. The ceiling a kernel would
+ * have if its products took bf16 inputs, which is what a precision trade-off would buy on this machine.
+ */
+export function measureBf16DotPeak(threads: number, repeats = 5): {perCore: number; allCores: number} | null {
+  const bin = binary();
+  const best = (n: number) => Math.max(
+      ...Array.from({length: repeats}, () => Number(execFileSync(bin, ['bf16', String(n), '0.2'], {encoding: 'utf8'}))));
+  const perCore = best(1);
+  return perCore > 0 ? {perCore, allCores: best(threads)} : null;
+}
+
 export function describePeak(p: FmaPeak): string {
   const f = (x: number) => x.toFixed(0);
   return `AVX2 ${f(p.avx2.perCore)} GFLOP/s per core, ${f(p.avx2.allCores)} on ${p.threads} threads` +

@@ -2,7 +2,10 @@
 // current x86 cores) for a fixed time, with 256-bit (AVX2) or 512-bit (AVX-512) vectors.
 // GFLOP/s = threads * iterations * 12 chains * lanes * 2 / seconds. Built and run by benchmarks/lib/peak.ts so every
 // kernel benchmark reports efficiency against a peak measured in the same run, on the same (possibly shared) machine.
-// Usage: fma_peak avx2|avx512 THREADS SECONDS
+// `bf16` runs the same twelve chains with AVX-512 BF16 dot products instead (vdpbf16ps: 16 lanes, each adding two
+// bf16 x bf16 products into an FP32 accumulator, so 64 FLOPs per instruction): the ceiling of a kernel whose products
+// take bf16 inputs with FP32 accumulation. It prints 0 where the CPU lacks the instruction (as avx512 does).
+// Usage: fma_peak avx2|avx512|bf16 THREADS SECONDS
 #include <immintrin.h>
 
 #include <chrono>
@@ -46,18 +49,43 @@ using Clock = std::chrono::steady_clock;
 IBOT_FMA_CHAINS(chains256, "avx2,fma", __m256, _mm256_fmadd_ps, _mm256_set1_ps, 8)
 IBOT_FMA_CHAINS(chains512, "avx512f", __m512, _mm512_fmadd_ps, _mm512_set1_ps, 16)
 
+#define IBOT_DOT_STEP(V) V = _mm512_dpbf16_ps(V, a, b);
+__attribute__((target("avx512f,avx512bf16"))) static double chains_bf16(double seconds) {
+  __m512 c0 = _mm512_set1_ps(0.0f), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0, c8 = c0, c9 = c0,
+         c10 = c0, c11 = c0;
+  // 0x3f80 is bf16 1.0 and 0x3380 is ~6e-8: the sums grow slowly and stay finite however long the loop runs.
+  const __m512bh a = (__m512bh)_mm512_set1_epi16(0x3f80), b = (__m512bh)_mm512_set1_epi16(0x3380);
+  long long rounds = 0;
+  auto start = Clock::now();
+  double elapsed = 0;
+  do {
+    for (int r = 0; r < 4096; ++r) {
+      IBOT_DOT_STEP(c0) IBOT_DOT_STEP(c1) IBOT_DOT_STEP(c2) IBOT_DOT_STEP(c3) IBOT_DOT_STEP(c4) IBOT_DOT_STEP(c5)
+      IBOT_DOT_STEP(c6) IBOT_DOT_STEP(c7) IBOT_DOT_STEP(c8) IBOT_DOT_STEP(c9) IBOT_DOT_STEP(c10) IBOT_DOT_STEP(c11)
+    }
+    rounds += 4096;
+    elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+  } while (elapsed < seconds);
+  __m512 sum = c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7 + c8 + c9 + c10 + c11;
+  float lanes[16];
+  std::memcpy(lanes, &sum, sizeof lanes);
+  if (lanes[0] == 12345.0f) std::printf(" "); /* keeps the chains alive */
+  return rounds * 12.0 * 16 * 4 / elapsed / 1e9;
+}
+
 int main(int argc, char** argv) {
+  bool bf16 = argc > 1 && std::strcmp(argv[1], "bf16") == 0;
   bool wide = argc > 1 && std::strcmp(argv[1], "avx512") == 0;
   int threads = argc > 2 ? std::atoi(argv[2]) : 1;
   double seconds = argc > 3 ? std::atof(argv[3]) : 0.5;
-  if (wide && !__builtin_cpu_supports("avx512f")) {
+  if ((wide && !__builtin_cpu_supports("avx512f")) || (bf16 && !__builtin_cpu_supports("avx512bf16"))) {
     std::printf("0\n");
     return 0;
   }
   std::vector<double> rates(threads);
   std::vector<std::thread> pool;
   for (int t = 0; t < threads; ++t)
-    pool.emplace_back([&, t] { rates[t] = wide ? chains512(seconds) : chains256(seconds); });
+    pool.emplace_back([&, t] { rates[t] = bf16 ? chains_bf16(seconds) : wide ? chains512(seconds) : chains256(seconds); });
   for (auto& t : pool) t.join();
   double total = 0;
   for (double r : rates) total += r;
