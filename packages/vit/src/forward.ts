@@ -1,10 +1,10 @@
 // The ViT forward pass as pure functions of a parameter map (official names, our layouts), so the model class, the
 // gradient checks and the trainer share one implementation. Everything runs inside tf.tidy: only the results live on.
+import {fusedAttention, layerNorm, linear, maskApply} from '@ibotjs/ops';
 import * as tf from '@tensorflow/tfjs-core';
 
 import {dropPathRates, headDim, LAYER_NORM_EPS, type ViTConfig} from './config.js';
 import {dropPath} from './drop_path.js';
-import {fusedAttention, layerNorm, linear, maskApply} from './ops_bridge.js';
 import {patchEmbed} from './patch_embed.js';
 import {interpolatePosEmbed} from './pos_embed.js';
 

@@ -1,8 +1,7 @@
 // Patch embedding as an exact reshape/transpose plus one linear (IBOT_SPEC §1.2): the same numbers as PyTorch's Conv2d
 // with kernel = stride = p, with no im2col and no conv kernel, tokens in row-major order r·(W/p) + c.
+import {linear} from '@ibotjs/ops';
 import * as tf from '@tensorflow/tfjs-core';
-
-import {linear} from './ops_bridge.js';
 
 /**
  * images [B, H, W, C] → patches [B, h0·w0, p·p·C], each patch flattened channels-last (py, px, c). Rows and columns
