@@ -27,14 +27,19 @@ function binary(): string {
   return bin;
 }
 
+/** Best of `repeats` 0.2 s runs of fma_peak in `mode` on `threads` threads (GFLOP/s; 0 where the CPU lacks `mode`). */
+function bestRate(mode: 'avx2' | 'avx512' | 'bf16', threads: number, repeats: number): number {
+  const bin = binary();
+  return Math.max(...Array.from({length: repeats},
+                                () => Number(execFileSync(bin, [mode, String(threads), '0.2'], {encoding: 'utf8'}))));
+}
+
 /**
  * Best of `repeats` runs per setting: on a shared machine other tenants steal cycles in bursts, and the best run is
  * the closest to the hardware's ceiling (so efficiency figures computed against it err on the low side).
  */
 export function measureFmaPeak(threads: number, repeats = 5): FmaPeak {
-  const bin = binary();
-  const best = (isa: string, n: number) => Math.max(
-      ...Array.from({length: repeats}, () => Number(execFileSync(bin, [isa, String(n), '0.2'], {encoding: 'utf8'}))));
+  const best = (isa: 'avx2' | 'avx512', n: number) => bestRate(isa, n, repeats);
   const avx2 = {perCore: best('avx2', 1), allCores: best('avx2', threads)};
   const wide = best('avx512', 1);
   const avx512 = wide > 0 ? {perCore: wide, allCores: best('avx512', threads)} : null;
@@ -54,11 +59,8 @@ export function measureFmaPeak(threads: number, repeats = 5): FmaPeak {
  * have if its products took bf16 inputs, which is what a precision trade-off would buy on this machine.
  */
 export function measureBf16DotPeak(threads: number, repeats = 5): {perCore: number; allCores: number} | null {
-  const bin = binary();
-  const best = (n: number) => Math.max(
-      ...Array.from({length: repeats}, () => Number(execFileSync(bin, ['bf16', String(n), '0.2'], {encoding: 'utf8'}))));
-  const perCore = best(1);
-  return perCore > 0 ? {perCore, allCores: best(threads)} : null;
+  const perCore = bestRate('bf16', 1, repeats);
+  return perCore > 0 ? {perCore, allCores: bestRate('bf16', threads, repeats)} : null;
 }
 
 export function describePeak(p: FmaPeak): string {

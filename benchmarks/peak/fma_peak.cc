@@ -17,16 +17,17 @@
 
 using Clock = std::chrono::steady_clock;
 
-// One body for both widths, compiled for each ISA through the target attribute. The twelve accumulators are separate
-// variables (an array would live in memory, making every FMA a load-FMA-store chain), and the clock is read once per
-// 4096 FMA rounds so spilling around the call costs nothing measurable.
+// One body for every variant, compiled for each ISA through the target attribute. The twelve accumulators are
+// separate variables (an array would live in memory, making every FMA a load-FMA-store chain), and the clock is read
+// once per 4096 rounds so spilling around the call costs nothing measurable. OPERAND, A and B are the type and values
+// of the two multiplicands; FLOPS is per lane and instruction (2 for an FMA, 4 for a bf16 pair dot product).
 #define IBOT_FMA_STEP(FMA, V) V = FMA(V, a, b);
-#define IBOT_FMA_CHAINS(NAME, TARGET, VEC, FMA, SET1, LANES)                                         \
+#define IBOT_FMA_CHAINS(NAME, TARGET, VEC, FMA, SET1, LANES, OPERAND, A, B, FLOPS)                   \
   __attribute__((target(TARGET))) static double NAME(double seconds) {                               \
     VEC c0 = SET1(1.00f), c1 = SET1(1.01f), c2 = SET1(1.02f), c3 = SET1(1.03f), c4 = SET1(1.04f);       \
     VEC c5 = SET1(1.05f), c6 = SET1(1.06f), c7 = SET1(1.07f), c8 = SET1(1.08f), c9 = SET1(1.09f);       \
     VEC c10 = SET1(1.10f), c11 = SET1(1.11f);                                                        \
-    const VEC a = SET1(0.999999f), b = SET1(1e-7f);                                                  \
+    const OPERAND a = A, b = B;                                                                      \
     long long rounds = 0;                                                                            \
     auto start = Clock::now();                                                                       \
     double elapsed = 0;                                                                              \
@@ -43,35 +44,16 @@ using Clock = std::chrono::steady_clock;
     float lanes[LANES];                                                                              \
     std::memcpy(lanes, &sum, sizeof lanes);                                                          \
     if (lanes[0] == 12345.0f) std::printf(" "); /* keeps the chains alive */                         \
-    return rounds * 12.0 * LANES * 2 / elapsed / 1e9;                                                \
+    return rounds * 12.0 * LANES * FLOPS / elapsed / 1e9;                                            \
   }
 
-IBOT_FMA_CHAINS(chains256, "avx2,fma", __m256, _mm256_fmadd_ps, _mm256_set1_ps, 8)
-IBOT_FMA_CHAINS(chains512, "avx512f", __m512, _mm512_fmadd_ps, _mm512_set1_ps, 16)
-
-#define IBOT_DOT_STEP(V) V = _mm512_dpbf16_ps(V, a, b);
-__attribute__((target("avx512f,avx512bf16"))) static double chains_bf16(double seconds) {
-  __m512 c0 = _mm512_set1_ps(0.0f), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0, c8 = c0, c9 = c0,
-         c10 = c0, c11 = c0;
-  // 0x3f80 is bf16 1.0 and 0x3380 is ~6e-8: the sums grow slowly and stay finite however long the loop runs.
-  const __m512bh a = (__m512bh)_mm512_set1_epi16(0x3f80), b = (__m512bh)_mm512_set1_epi16(0x3380);
-  long long rounds = 0;
-  auto start = Clock::now();
-  double elapsed = 0;
-  do {
-    for (int r = 0; r < 4096; ++r) {
-      IBOT_DOT_STEP(c0) IBOT_DOT_STEP(c1) IBOT_DOT_STEP(c2) IBOT_DOT_STEP(c3) IBOT_DOT_STEP(c4) IBOT_DOT_STEP(c5)
-      IBOT_DOT_STEP(c6) IBOT_DOT_STEP(c7) IBOT_DOT_STEP(c8) IBOT_DOT_STEP(c9) IBOT_DOT_STEP(c10) IBOT_DOT_STEP(c11)
-    }
-    rounds += 4096;
-    elapsed = std::chrono::duration<double>(Clock::now() - start).count();
-  } while (elapsed < seconds);
-  __m512 sum = c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7 + c8 + c9 + c10 + c11;
-  float lanes[16];
-  std::memcpy(lanes, &sum, sizeof lanes);
-  if (lanes[0] == 12345.0f) std::printf(" "); /* keeps the chains alive */
-  return rounds * 12.0 * 16 * 4 / elapsed / 1e9;
-}
+IBOT_FMA_CHAINS(chains256, "avx2,fma", __m256, _mm256_fmadd_ps, _mm256_set1_ps, 8, __m256, _mm256_set1_ps(0.999999f),
+                _mm256_set1_ps(1e-7f), 2)
+IBOT_FMA_CHAINS(chains512, "avx512f", __m512, _mm512_fmadd_ps, _mm512_set1_ps, 16, __m512, _mm512_set1_ps(0.999999f),
+                _mm512_set1_ps(1e-7f), 2)
+// 0x3f80 is bf16 1.0 and 0x3380 is ~6e-8: the sums grow slowly and stay finite however long the loop runs.
+IBOT_FMA_CHAINS(chains_bf16, "avx512f,avx512bf16", __m512, _mm512_dpbf16_ps, _mm512_set1_ps, 16, __m512bh,
+                (__m512bh)_mm512_set1_epi16(0x3f80), (__m512bh)_mm512_set1_epi16(0x3380), 4)
 
 int main(int argc, char** argv) {
   bool bf16 = argc > 1 && std::strcmp(argv[1], "bf16") == 0;
